@@ -31,6 +31,13 @@ _EXPORTS = {
     "load_pretrained": "pretrained",
 }
 
+# submodules reachable as attributes (course_lib.parity, course_lib.losses, ...)
+_SUBMODULES = {
+    "backbone", "outputs", "parity", "pretrained", "notebook", "plotting", "losses", "heads",
+    "pretraining", "masking", "tying", "finetuning", "task_data", "qa", "alignment", "optim",
+    "schedules", "exercises", "finetune",
+}
+
 __all__ = sorted(_EXPORTS)
 
 
@@ -40,6 +47,8 @@ def __getattr__(name: str):
         value = getattr(module, name)
         globals()[name] = value  # cache: the next access is a plain attribute lookup
         return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'course_lib' has no attribute {name!r}")
 
 
