@@ -22,10 +22,10 @@ _EXPORTS = {
     "BertForMaskedLM": "pretraining",
     "BertLMHeadModel": "pretraining",
     "BertForNextSentencePrediction": "pretraining",
-    "BertForSequenceClassification": "finetuning",
-    "BertForMultipleChoice": "finetuning",
-    "BertForTokenClassification": "finetuning",
-    "BertForQuestionAnswering": "finetuning",
+    "BertForSequenceClassification": "sequence_classification",
+    "BertForMultipleChoice": "multiple_choice",
+    "BertForTokenClassification": "token_classification",
+    "BertForQuestionAnswering": "question_answering",
     "parity_report": "parity",
     "ParityReport": "parity",
     "load_pretrained": "pretrained",
@@ -33,9 +33,11 @@ _EXPORTS = {
 
 # submodules reachable as attributes (course_lib.parity, course_lib.losses, ...)
 _SUBMODULES = {
-    "backbone", "outputs", "parity", "pretrained", "notebook", "plotting", "losses", "heads",
-    "pretraining", "masking", "tying", "finetuning", "task_data", "qa", "alignment", "optim",
-    "schedules", "exercises", "finetune",
+    "backbone", "outputs", "parity", "pretrained", "notebook", "plotting", "losses",
+    "heads", "pretraining", "masking", "tying",
+    "sequence_classification", "multiple_choice", "token_classification", "question_answering", "task_data",
+    "optim", "schedules",
+    "exercises", "finetune",
 }
 
 __all__ = sorted(_EXPORTS)

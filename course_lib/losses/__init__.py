@@ -5,11 +5,14 @@ loss computed by hand and by the model and watch the two agree.
 
 - :mod:`course_lib.losses.pretraining`: masked-LM loss (ignore index -100), next-sentence loss,
   their sum, and the causal (shifted) LM loss.
-- :mod:`course_lib.losses.finetuning`: the sequence-classification problem types (regression,
-  single-label, multi-label), the multiple-choice loss, the token loss and the QA span loss.
+- :mod:`course_lib.losses.classification`: the sequence-classification problem types
+  (regression, single-label, multi-label) and the multiple-choice loss.
+- :mod:`course_lib.losses.token_and_span`: the token-classification loss (-100 for sub-words and
+  padding) and the question-answering span loss (clamped positions, (start + end) / 2).
 """
 
-from .finetuning import *  # noqa: F401,F403
-from .pretraining import *  # noqa: F401,F403
-
 IGNORE_INDEX = -100  # CrossEntropyLoss(ignore_index=-100) default: labels equal to it add nothing
+
+from .classification import *  # noqa: E402,F401,F403
+from .pretraining import *  # noqa: E402,F401,F403
+from .token_and_span import *  # noqa: E402,F401,F403

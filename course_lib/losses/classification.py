@@ -1,0 +1,3 @@
+"""Sequence-classification losses (regression / single-label / multi-label) and the multiple-choice loss."""
+
+__all__: list[str] = []
