@@ -1,3 +1,194 @@
-"""Sequence-classification losses (regression / single-label / multi-label) and the multiple-choice loss."""
+"""Sequence-classification losses (regression / single-label / multi-label) and the multiple-choice loss.
 
-__all__: list[str] = []
+One sentence-level head, three problems. ``BertForSequenceClassification`` puts a linear layer
+with ``num_labels`` outputs on the pooled [CLS] vector; what those outputs *mean* depends on the
+task, and so does the loss:
+
+==========================  ====================  ============================  ==================
+problem_type                labels                logits read as                loss
+==========================  ====================  ============================  ==================
+``regression``              float ``[B]``         a real number (a score)       mean squared error
+``single_label_...``        int64 ``[B]``         unnormalised class scores     cross-entropy
+``multi_label_...``         float ``[B, L]``      one independent yes/no each   binary cross-entropy
+==========================  ====================  ============================  ==================
+
+When ``config.problem_type`` is not set, transformers infers it from ``num_labels`` and the
+labels' dtype (:func:`infer_problem_type`). transformers 4.4.2 knew only the first two rows
+(``num_labels == 1`` -> MSE, else CE); the multi-label row arrived later.
+
+Multiple choice reuses the single-label loss with a twist: the "classes" are the choices, and
+each choice's score comes from a separate pass through the encoder (:func:`multiple_choice_loss`).
+
+Every function here checks its input and raises a ``ValueError`` that names the problem, where
+plain PyTorch would raise a confusing error deep inside a loss, or silently compute something else.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+IGNORE_INDEX = -100  # same value as course_lib.losses.IGNORE_INDEX (defined here too: no import cycle)
+
+REGRESSION = "regression"
+SINGLE_LABEL = "single_label_classification"
+MULTI_LABEL = "multi_label_classification"
+PROBLEM_TYPES = (REGRESSION, SINGLE_LABEL, MULTI_LABEL)
+
+# transformers sends exactly these two integer dtypes to cross-entropy. Any other integer dtype
+# (int16, int8, uint8, bool) falls through to the multi-label branch, where BCE fails with a
+# message about dtypes that never mentions the real cause. We stop it at the door instead.
+_CLASS_ID_DTYPES = (torch.long, torch.int)
+
+__all__ = [
+    "REGRESSION",
+    "SINGLE_LABEL",
+    "MULTI_LABEL",
+    "PROBLEM_TYPES",
+    "infer_problem_type",
+    "regression_loss",
+    "single_label_loss",
+    "multi_label_loss",
+    "sequence_classification_loss",
+    "multiple_choice_loss",
+]
+
+
+def infer_problem_type(num_labels: int, labels: torch.Tensor) -> str:
+    """transformers' rule for an unset ``config.problem_type``, with a clear error where it has none.
+
+    - ``num_labels == 1``: one real number per example -> ``"regression"``;
+    - integer class ids (int64 or int32) -> ``"single_label_classification"``;
+    - floating-point labels -> ``"multi_label_classification"`` (a multi-hot vector per example).
+
+    Anything else (int16, uint8, bool, ...) is rejected: transformers would take it to the
+    multi-label branch and fail there with a dtype error.
+    """
+    if num_labels == 1:
+        return REGRESSION
+    if labels.dtype in _CLASS_ID_DTYPES:
+        return SINGLE_LABEL
+    if labels.is_floating_point():
+        return MULTI_LABEL
+    raise ValueError(
+        f"labels of dtype {labels.dtype} fit no problem type: use torch.long class ids of shape "
+        f"[batch] for single-label classification, or float multi-hot labels of shape [batch, "
+        f"{num_labels}] for multi-label classification (transformers would send {labels.dtype} to "
+        "the multi-label branch and fail there)"
+    )
+
+
+def regression_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean squared error between predicted and target scores.
+
+    With one output (``logits [B, 1]``) transformers squeezes both sides to ``[B]`` first: without
+    that, MSE of a ``[B, 1]`` against a ``[B]`` broadcasts to ``[B, B]`` and averages every
+    prediction against every target, a silent and classic bug.
+    """
+    if not labels.is_floating_point():
+        raise ValueError(
+            f"regression needs float labels (target scores), got dtype {labels.dtype}; "
+            "convert with labels.float()"
+        )
+    if logits.shape[-1] == 1:
+        if labels.numel() != logits.shape[0]:
+            raise ValueError(
+                f"regression with one output needs one target per example: {logits.shape[0]} "
+                f"examples but labels have shape {tuple(labels.shape)}"
+            )
+        return F.mse_loss(logits.squeeze(), labels.squeeze().to(logits.dtype))
+    if labels.shape != logits.shape:
+        raise ValueError(
+            f"regression with {logits.shape[-1]} outputs needs labels of shape {tuple(logits.shape)}, "
+            f"got {tuple(labels.shape)}"
+        )
+    return F.mse_loss(logits, labels.to(logits.dtype))
+
+
+def single_label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over ``num_labels`` classes: softmax the logits, take -log p(true class),
+    average over the examples whose label is not -100 (those are skipped, as everywhere in
+    transformers)."""
+    num_labels = logits.shape[-1]
+    if labels.dtype not in _CLASS_ID_DTYPES:
+        raise ValueError(
+            f"single-label classification needs integer class ids (torch.long), got dtype {labels.dtype}"
+        )
+    if labels.numel() != logits.shape[0]:
+        raise ValueError(
+            f"single-label classification needs one class id per example: {logits.shape[0]} "
+            f"examples but labels have shape {tuple(labels.shape)}"
+        )
+    bad = (labels != IGNORE_INDEX) & ((labels < 0) | (labels >= num_labels))
+    if bad.any():
+        raise ValueError(
+            f"class ids must lie in [0, {num_labels}) (or be {IGNORE_INDEX} to skip an example); "
+            f"got {labels[bad].unique().tolist()}"
+        )
+    return F.cross_entropy(logits.view(-1, num_labels), labels.view(-1).long(), ignore_index=IGNORE_INDEX)
+
+
+def multi_label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy on every (example, label) pair: each label is its own yes/no question
+    answered by a sigmoid, so any number of labels can be on at once. ``binary_cross_entropy_with_logits``
+    fuses the sigmoid into the loss, which is numerically safer than sigmoid followed by log."""
+    if not labels.is_floating_point():
+        raise ValueError(
+            f"multi-label classification needs float multi-hot labels, got dtype {labels.dtype}; "
+            "convert with labels.float()"
+        )
+    if labels.shape != logits.shape:
+        raise ValueError(
+            f"multi-label classification needs labels of shape {tuple(logits.shape)} (one 0/1 per "
+            f"label), got {tuple(labels.shape)}"
+        )
+    return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
+
+
+_LOSSES = {REGRESSION: regression_loss, SINGLE_LABEL: single_label_loss, MULTI_LABEL: multi_label_loss}
+
+
+def sequence_classification_loss(
+    logits: torch.Tensor, labels: torch.Tensor, problem_type: str | None = None
+) -> tuple[torch.Tensor, str]:
+    """The loss ``BertForSequenceClassification`` computes: pick the problem type (the configured
+    one, else :func:`infer_problem_type`), then call its loss. Returns ``(loss, problem_type)``.
+
+    ``logits`` is ``[batch, num_labels]``. An unknown ``problem_type`` is an error here; in
+    transformers a misspelt one makes the model silently return ``loss=None``.
+    """
+    if problem_type is None:
+        problem_type = infer_problem_type(logits.shape[-1], labels)
+    if problem_type not in _LOSSES:
+        raise ValueError(f"unknown problem_type {problem_type!r}; expected one of {list(PROBLEM_TYPES)}")
+    return _LOSSES[problem_type](logits, labels), problem_type
+
+
+def multiple_choice_loss(logits: torch.Tensor, labels: torch.Tensor | None, num_choices: int):
+    """Turn one score per (example, choice) into a choice among ``num_choices``, and its loss.
+
+    The encoder saw ``batch * num_choices`` separate sequences, so the classifier returns
+    ``logits`` of shape ``[batch * num_choices, 1]``. Reshaping to ``[batch, num_choices]`` puts
+    the choices of one question side by side; a softmax across that row then compares them, and
+    cross-entropy asks for the index of the right one. Returns ``(reshaped_logits, loss)``;
+    ``loss`` is None without labels.
+    """
+    if logits.numel() % num_choices != 0:
+        raise ValueError(f"{logits.numel()} scores cannot be split into rows of {num_choices} choices")
+    reshaped = logits.view(-1, num_choices)
+    if labels is None:
+        return reshaped, None
+    if labels.dtype not in _CLASS_ID_DTYPES:
+        raise ValueError(f"multiple-choice labels must be integer choice indices, got dtype {labels.dtype}")
+    if labels.shape != (reshaped.shape[0],):
+        raise ValueError(
+            f"multiple-choice labels must have shape [batch] = ({reshaped.shape[0]},), one right "
+            f"choice per question; got {tuple(labels.shape)}"
+        )
+    bad = (labels != IGNORE_INDEX) & ((labels < 0) | (labels >= num_choices))
+    if bad.any():
+        raise ValueError(
+            f"multiple-choice labels must lie in [0, {num_choices}) for {num_choices} choices "
+            f"(or be {IGNORE_INDEX} to skip a question); got {labels[bad].unique().tolist()}"
+        )
+    return reshaped, F.cross_entropy(reshaped, labels.long(), ignore_index=IGNORE_INDEX)

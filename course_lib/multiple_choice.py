@@ -1,0 +1,105 @@
+"""BertForMultipleChoice: pick the right one of several candidate continuations.
+
+SWAG (Zellers et al., 2018, "SWAG: A Large-Scale Adversarial Dataset for Grounded Commonsense
+Inference", EMNLP) gives a context and four possible endings. Devlin et al. (2019, section 4.4)
+fine-tune BERT on it by pairing the context with each ending in turn, encoding every pair as its
+own sequence, and scoring each pooled [CLS] vector with a linear layer that has *one* output.
+A softmax over the four scores of a question then chooses among them.
+
+    input_ids [B, C, T] --flatten--> [B*C, T] -> BertModel -> pooler_output [B*C, H]
+        -> dropout -> Linear(H, 1) -> [B*C, 1] --reshape--> logits [B, C] -> cross-entropy over choices
+
+The same classifier weights score every choice, so the model works for any number of choices C,
+but the encoder runs B*C sequences: time and activation memory grow linearly with C.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .backbone import BertModel, BertPreTrainedModel
+from .losses.classification import multiple_choice_loss
+from .outputs import MultipleChoiceModelOutput
+from .sequence_classification import classifier_dropout_prob
+
+
+def flatten_choices(tensor: torch.Tensor | None, name: str = "input") -> torch.Tensor | None:
+    """``[batch, choices, ...]`` -> ``[batch * choices, ...]``: every (question, choice) pair becomes
+    one ordinary sequence for the encoder. ``reshape`` (not ``view``) so a sliced, non-contiguous
+    input works too."""
+    if tensor is None:
+        return None
+    return tensor.reshape(-1, *tensor.shape[2:])
+
+
+class BertForMultipleChoice(BertPreTrainedModel):
+    """BERT encoder + dropout + a one-output linear scorer per choice (Devlin et al., 2019, on
+    SWAG by Zellers et al., 2018).
+
+    Same state-dict keys as ``transformers.BertForMultipleChoice``: ``bert.*`` and
+    ``classifier.weight [1, H]``, ``classifier.bias [1]``. ``config.num_labels`` plays no role:
+    the number of choices is read from the input's second dimension.
+    """
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.bert = BertModel(config)
+        self.dropout = nn.Dropout(classifier_dropout_prob(config))
+        self.classifier = nn.Linear(config.hidden_size, 1)
+        self.post_init()
+
+    @staticmethod
+    def _check_inputs(input_ids, inputs_embeds, others: dict) -> tuple[int, int]:
+        if input_ids is None and inputs_embeds is None:
+            raise ValueError("BertForMultipleChoice needs input_ids or inputs_embeds; neither was given")
+        if input_ids is not None:
+            if input_ids.dim() != 3:
+                raise ValueError(
+                    f"multiple-choice input_ids must be 3-D [batch, num_choices, seq_len], got shape "
+                    f"{tuple(input_ids.shape)}; stack the tokenized choices of each question along dim 1"
+                )
+            shape = tuple(input_ids.shape)
+        else:
+            if inputs_embeds.dim() != 4:
+                raise ValueError(
+                    "multiple-choice inputs_embeds must be 4-D [batch, num_choices, seq_len, hidden], "
+                    f"got shape {tuple(inputs_embeds.shape)}"
+                )
+            shape = tuple(inputs_embeds.shape[:3])
+        for name, tensor in others.items():
+            if tensor is not None and tuple(tensor.shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(tensor.shape)} but the input has shape {shape}")
+        return shape[0], shape[1]
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool = False,
+        output_hidden_states: bool = False,
+        return_dict: bool | None = None,
+    ) -> MultipleChoiceModelOutput:
+        _, num_choices = self._check_inputs(
+            input_ids,
+            inputs_embeds,
+            {"attention_mask": attention_mask, "token_type_ids": token_type_ids, "position_ids": position_ids},
+        )
+        outputs = self.bert(
+            flatten_choices(input_ids),
+            attention_mask=flatten_choices(attention_mask),
+            token_type_ids=flatten_choices(token_type_ids),
+            position_ids=flatten_choices(position_ids),
+            inputs_embeds=flatten_choices(inputs_embeds),
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
+        scores = self.classifier(self.dropout(outputs.pooler_output))  # [B*C, 1]: one score per pair
+        logits, loss = multiple_choice_loss(scores, labels, num_choices)  # [B, C] and CE over choices
+        return MultipleChoiceModelOutput(
+            loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
+        )

@@ -1,0 +1,87 @@
+"""BertForSequenceClassification: one label (or score) for a whole sequence.
+
+Devlin et al. (2019, "BERT: Pre-training of Deep Bidirectional Transformers for Language
+Understanding", arXiv:1810.04805, section 4.1 and figure 4) fine-tune BERT for GLUE by reading a
+single vector per input, the final hidden state of [CLS], and adding one linear layer on top.
+In the transformers implementation that vector is ``pooler_output``: tanh(dense([CLS])), the same
+pooled vector next-sentence prediction was trained on during pre-training.
+
+    input_ids [B, T] -> BertModel -> pooler_output [B, H] -> dropout -> Linear(H, num_labels) -> logits [B, num_labels]
+
+The loss follows ``config.problem_type`` (see :mod:`course_lib.losses.classification`):
+mean squared error for regression (``num_labels == 1``), cross-entropy for integer class ids,
+binary cross-entropy for float multi-hot labels.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .backbone import BertModel, BertPreTrainedModel
+from .losses.classification import PROBLEM_TYPES, sequence_classification_loss
+from .outputs import SequenceClassifierOutput
+
+
+def classifier_dropout_prob(config) -> float:
+    """``config.classifier_dropout`` when set, else the encoder's ``hidden_dropout_prob``: a head
+    can be regularised more (or less) than the encoder it sits on."""
+    value = getattr(config, "classifier_dropout", None)
+    return config.hidden_dropout_prob if value is None else value
+
+
+class BertForSequenceClassification(BertPreTrainedModel):
+    """BERT encoder + dropout + linear classifier on the pooled [CLS] vector (Devlin et al., 2019).
+
+    Same state-dict keys as ``transformers.BertForSequenceClassification``: ``bert.*`` for the
+    encoder (with its pooler) and ``classifier.weight [num_labels, H]``, ``classifier.bias``.
+
+    One deliberate difference: when ``config.problem_type`` is None, transformers *writes* the
+    inferred type into the config on the first call with labels, so a later call with another
+    kind of labels reuses the first type. Here a forward pass never changes the config: the type
+    is inferred afresh on each call (the numbers for any single call are identical).
+    """
+
+    def __init__(self, config):
+        super().__init__(config)
+        if getattr(config, "problem_type", None) not in (None, *PROBLEM_TYPES):
+            raise ValueError(
+                f"unknown config.problem_type {config.problem_type!r}; expected None or one of {list(PROBLEM_TYPES)}"
+            )
+        self.num_labels = config.num_labels
+        self.bert = BertModel(config)
+        self.dropout = nn.Dropout(classifier_dropout_prob(config))
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool = False,
+        output_hidden_states: bool = False,
+        return_dict: bool | None = None,
+    ) -> SequenceClassifierOutput:
+        outputs = self.bert(
+            input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
+        # Dropout on the pooled vector regularises the only freshly initialised weights, the
+        # classifier, which would otherwise over-fit a small data set within a few steps.
+        logits = self.classifier(self.dropout(outputs.pooler_output))  # [B, num_labels]
+
+        loss = None
+        if labels is not None:
+            loss, _ = sequence_classification_loss(logits, labels, self.config.problem_type)
+        return SequenceClassifierOutput(
+            loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
+        )
