@@ -392,6 +392,7 @@ class BertPreTrainedModel(nn.Module):
         Weights the checkpoint lacks (a task head) keep their fresh initialisation; weights the
         model lacks (a pooler, for token classification) are skipped. Both lists are returned
         as a :class:`course_lib.pretrained.LoadReport` when ``output_loading_info=True``.
+        The model comes back in eval mode, as in transformers: call ``model.train()`` to fine-tune.
         """
         from .pretrained import load_into
 

