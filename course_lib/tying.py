@@ -100,8 +100,9 @@ def tying_savings(config) -> int:
 
 
 @torch.no_grad()
-def _resized_rows(old: torch.Tensor, new_rows: int) -> torch.Tensor:
-    """Copy the first rows of ``old``; initialise added rows (dim 0) to the mean of the old rows.
+def _resized_rows(old: torch.Tensor, new_rows: int, fill: str = "mean") -> torch.Tensor:
+    """Copy the first rows of ``old``; initialise added rows (dim 0) to the mean of the old rows
+    (``fill="mean"``) or to zero (``fill="zero"``).
 
     Why the mean (Hewitt, 2021, "Initializing New Word Embeddings for Pretrained Language
     Models"; transformers' ``mean_resizing``): a new row at the average embedding gives the new
@@ -112,16 +113,18 @@ def _resized_rows(old: torch.Tensor, new_rows: int) -> torch.Tensor:
     keep = min(new_rows, old.shape[0])
     out[:keep] = old[:keep]
     if new_rows > keep:
-        out[keep:] = old.float().mean(dim=0).to(old.dtype)
+        out[keep:] = old.float().mean(dim=0).to(old.dtype) if fill == "mean" else 0
     return out
 
 
 @torch.no_grad()
 def resize_token_embeddings(model, new_num_tokens: int):
     """Grow or shrink the vocabulary in place (the input embedding, the decoder, its bias) and
-    keep the tie and the bias link. New embedding rows are the mean old row; new bias entries the
-    mean old bias (transformers' ``mean_resizing``, without its 1e-9-scale noise). Updates
-    ``config.vocab_size``. Returns the new input embedding.
+    keep the tie and the bias link. New embedding rows are the mean old row (transformers'
+    ``mean_resizing``, without its 1e-9-scale noise); new bias entries are 0, BERT's bias
+    initialisation and what transformers gives ``cls.predictions.bias``, so a new word's score
+    starts as ``h . mean_embedding``: an average word's score. Updates ``config.vocab_size``.
+    Returns the new input embedding.
     """
     if not isinstance(new_num_tokens, int) or new_num_tokens <= 0:
         raise ValueError(f"new_num_tokens must be a positive integer, got {new_num_tokens!r}")
@@ -145,9 +148,9 @@ def resize_token_embeddings(model, new_num_tokens: int):
         if not tied:  # untied: the decoder keeps its own (resized) matrix
             decoder.weight = nn.Parameter(_resized_rows(decoder.weight, new_num_tokens))
         own_bias = decoder.bias is not head.bias
-        head.bias = nn.Parameter(_resized_rows(head.bias, new_num_tokens))
+        head.bias = nn.Parameter(_resized_rows(head.bias, new_num_tokens, fill="zero"))
         if own_bias:
-            decoder.bias = nn.Parameter(_resized_rows(decoder.bias, new_num_tokens))
+            decoder.bias = nn.Parameter(_resized_rows(decoder.bias, new_num_tokens, fill="zero"))
         decoder.out_features = new_num_tokens
         model.tie_weights()  # re-make the weight tie (to the new embedding) and the bias link
     return new_embedding
