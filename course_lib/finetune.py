@@ -1,0 +1,398 @@
+"""Notebook 11's fine-tuning run as a command: one process, or many with DistributedDataParallel.
+
+    python -m course_lib.finetune --out runs/sentiment                       # one process (CPU, or one GPU)
+    torchrun --nproc_per_node 2 -m course_lib.finetune --out runs/sentiment  # two processes, same code
+    python -m course_lib.finetune --tiny --steps 5 --out /tmp/tiny           # a small random BERT: seconds
+
+The recipe is the capstone's: the seeded sentiment task of :mod:`course_lib.task_data.classification`,
+:class:`course_lib.BertForSequenceClassification` on the packaged pretrained MiniLM encoder,
+:class:`course_lib.optim.AdamW` with :func:`course_lib.optim.param_groups` (no decay on biases and
+LayerNorm weights), the ``linear`` schedule of :func:`course_lib.schedules.get_scheduler` (warmup, then
+decay to 0) and gradient clipping at a global norm of 1.0.
+
+How the same program runs on several processes (data parallelism). ``torchrun --nproc_per_node N``
+starts N copies of this program and hands each one environment variables: ``RANK`` (0..N-1),
+``WORLD_SIZE`` (N), ``LOCAL_RANK`` (its index on this machine), ``MASTER_ADDR`` and ``MASTER_PORT``
+(where the copies meet). When they are set, each copy
+
+1. joins a process group: ``gloo`` on CPUs; ``nccl`` on GPUs, one GPU per process (``cuda:LOCAL_RANK``);
+2. builds the same model from the same seed (DDP also copies rank 0's weights to the others at start);
+3. reads only its own share of every batch: :class:`torch.utils.data.DistributedSampler` draws the same
+   seeded permutation on every rank, and rank r takes every N-th example of it;
+4. runs forward and backward on its share. While backward runs, DistributedDataParallel averages the
+   gradients of all ranks (an all-reduce), so every rank applies the same update to the same weights and
+   the copies never drift apart: that is the whole trick (Li et al., "PyTorch Distributed: Experiences
+   on Accelerating Data Parallel Training", VLDB 2020);
+5. rank 0 alone prints, evaluates and saves.
+
+``--batch-size`` is per process, like ``per_device_train_batch_size`` in ``transformers.Trainer``: the
+global batch, the number of examples behind one update, is ``batch_size * world_size``. Two processes
+with ``--batch-size 8`` therefore make the same updates as one process with ``--batch-size 16``, up to
+float rounding and the dropout draws (``--dropout 0`` removes those; the tests check the rest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+__all__ = [
+    "DictDataset", "DistributedContext", "setup_distributed", "tiny_config", "make_data", "build_model",
+    "save_checkpoint", "weights_fingerprint", "evaluate", "main",
+]
+
+
+class DictDataset(torch.utils.data.Dataset):
+    """A dict of equally long tensors (what ``task_data...encode`` returns) as a map-style dataset:
+    item i is ``{name: tensor[i]}``. The default collate function stacks items back into a batch dict,
+    so a ``DataLoader`` (or ``transformers.Trainer``) over it yields exactly the model's keyword arguments."""
+
+    def __init__(self, data: dict):
+        sizes = {k: len(v) for k, v in data.items()}
+        if not sizes or len(set(sizes.values())) != 1:
+            raise ValueError(f"expected a non-empty dict of tensors with one common length, got lengths {sizes}")
+        self.data = data
+        self.length = next(iter(sizes.values()))
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> dict:
+        return {k: v[index] for k, v in self.data.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# One process or many
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DistributedContext:
+    """Where this process stands: its rank among ``world_size`` processes, and its device."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    device: torch.device = torch.device("cpu")
+    backend: str | None = None  # None: a plain single process, no process group
+
+    @property
+    def distributed(self) -> bool:
+        return self.backend is not None
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def setup_distributed(device: str = "auto") -> DistributedContext:
+    """Read torchrun's environment variables and join the process group; without them, a single process.
+
+    ``device``: ``"auto"`` (a GPU when torch sees one, else the CPU), ``"cpu"`` or ``"cuda"``.
+    """
+    if device not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
+    use_cuda = torch.cuda.is_available() and device != "cpu"
+    if device == "cuda" and not use_cuda:
+        raise ValueError("--device cuda was asked for, but torch sees no GPU (torch.cuda.is_available() is False)")
+
+    if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
+        return DistributedContext(device=torch.device("cuda", 0) if use_cuda else torch.device("cpu"))
+
+    import torch.distributed as dist
+
+    rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+    local_rank = int(os.environ.get("LOCAL_RANK", rank))
+    if use_cuda:
+        # One GPU per process. NCCL moves gradients GPU to GPU (NVLink, InfiniBand) without the CPU.
+        torch.cuda.set_device(local_rank)
+        backend, where = "nccl", torch.device("cuda", local_rank)
+    else:
+        # Gloo is the collective-communication backend that works on CPUs (over TCP on one machine or many).
+        backend, where = "gloo", torch.device("cpu")
+    # init_method env:// reads MASTER_ADDR, MASTER_PORT, RANK and WORLD_SIZE from the environment.
+    dist.init_process_group(backend=backend, rank=rank, world_size=world_size)
+    return DistributedContext(rank, world_size, local_rank, where, backend)
+
+
+def tiny_config(num_labels: int = 2, dropout: float | None = None):
+    """A small random BERT (2 layers, hidden 32) with the real 30,522-token vocabulary, for runs that
+    must take seconds (tests, trying the command out). It learns little: that is not its job."""
+    from transformers import BertConfig
+
+    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64, num_labels=num_labels)
+    if dropout is not None:
+        config.hidden_dropout_prob = config.attention_probs_dropout_prob = dropout
+    return config
+
+
+# --------------------------------------------------------------------------------------------
+# The recipe's pieces (the notebook spells each one out; the command puts them together)
+# --------------------------------------------------------------------------------------------
+
+
+def make_data(tokenizer, n_train: int = 640, n_test: int = 200, max_length: int = 16, seed: int = 0):
+    """The capstone's data: seeded sentiment sentences, train and held-out test (the test split uses
+    sentiment words training never shows), tokenized to ``max_length`` tokens."""
+    from .task_data.classification import encode, sentiment
+
+    train = encode(sentiment(n_train, seed=seed, split="train"), tokenizer, max_length=max_length)
+    test = encode(sentiment(n_test, seed=seed, split="test"), tokenizer, max_length=max_length)
+    return train, test
+
+
+def build_model(tiny: bool = False, encoder=None, dropout: float | None = None):
+    """``course_lib.BertForSequenceClassification`` with two labels: on the pretrained encoder (the
+    packaged MiniLM unless ``encoder`` or $COURSE_ENCODER names another), or on a tiny random config."""
+    from .sequence_classification import BertForSequenceClassification
+
+    if tiny:
+        return BertForSequenceClassification(tiny_config(2, dropout))
+    overrides = {"num_labels": 2}
+    if dropout is not None:
+        overrides.update(hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
+    return BertForSequenceClassification.from_pretrained(encoder, **overrides)
+
+
+def save_checkpoint(model: torch.nn.Module, folder, tokenizer=None) -> Path:
+    """Save ``model`` the way ``save_pretrained`` does: ``config.json`` + ``model.safetensors`` (and the
+    tokenizer's files), a folder that ``course_lib``'s and ``transformers``' ``from_pretrained`` both load.
+
+    safetensors stores raw tensors with a JSON header, no pickled code, so loading it cannot run
+    anything (unlike ``torch.save``'s pickle files)."""
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model = getattr(model, "module", model)  # unwrap DistributedDataParallel
+    model.config.save_pretrained(folder)
+    # contiguous: safetensors writes each tensor's bytes as they lie; tied (shared) tensors are not
+    # allowed in one file, and a sequence classifier has none.
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    if tokenizer is not None:
+        tokenizer.save_pretrained(folder)
+    return folder
+
+
+def weights_fingerprint(model: torch.nn.Module) -> str:
+    """SHA-256 of every parameter's bytes, in state-dict order: equal only for bit-identical weights."""
+    model = getattr(model, "module", model)
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
+    return digest.hexdigest()
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, data: dict, device: torch.device, batch_size: int = 64) -> float:
+    """Held-out accuracy, in eval mode (dropout off)."""
+    model = getattr(model, "module", model)
+    was_training = model.training
+    model.eval()
+    correct = 0
+    n = len(data["labels"])
+    for start in range(0, n, batch_size):
+        batch = {k: v[start : start + batch_size].to(device) for k, v in data.items() if k != "labels"}
+        predictions = model(**batch).logits.argmax(-1).cpu()
+        correct += int((predictions == data["labels"][start : start + batch_size]).sum())
+    model.train(was_training)
+    return correct / n
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_lib.finetune",
+        description="Fine-tune BertForSequenceClassification on the course's sentiment task (notebook 11's "
+                    "recipe). Runs as one process, or unchanged under torchrun (DistributedDataParallel).",
+        epilog="Examples: python -m course_lib.finetune --out runs/sst | "
+               "torchrun --nproc_per_node 2 -m course_lib.finetune --batch-size 8 --out runs/sst_ddp",
+    )
+    parser.add_argument("--steps", type=int, default=40, help="optimizer steps (default 40)")
+    parser.add_argument("--batch-size", type=int, default=16,
+                        help="examples per step PER PROCESS (global batch = batch size x processes; default 16)")
+    parser.add_argument("--lr", type=float, default=5e-5, help="peak learning rate (default 5e-5)")
+    parser.add_argument("--warmup-steps", type=int, default=None,
+                        help="linear warmup steps (default: 10%% of --steps)")
+    parser.add_argument("--weight-decay", type=float, default=0.01,
+                        help="AdamW decay on weight matrices; biases and LayerNorm weights get none (default 0.01)")
+    parser.add_argument("--max-grad-norm", type=float, default=1.0, help="clip the global gradient norm (default 1.0)")
+    parser.add_argument("--train-size", type=int, default=640, help="training examples (default 640)")
+    parser.add_argument("--test-size", type=int, default=200, help="held-out examples (default 200)")
+    parser.add_argument("--max-length", type=int, default=16, help="tokens per example, padded (default 16)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for data, initialisation, shuffling, dropout")
+    parser.add_argument("--dropout", type=float, default=None,
+                        help="override the encoder's dropout probabilities (0 makes runs comparable step by step)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="a small random BERT instead of the pretrained encoder: a run of seconds, for tests")
+    parser.add_argument("--encoder", default=None,
+                        help="checkpoint folder or hub name (default: $COURSE_ENCODER, else the packaged MiniLM)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="auto: one GPU per process when torch sees GPUs, else the CPU")
+    parser.add_argument("--out", required=True, help="folder for the fine-tuned model and metrics.json")
+    parser.add_argument("--log-every", type=int, default=10, help="print the loss every N steps (default 10)")
+    parser.add_argument("--fingerprint", action="store_true",
+                        help="every rank writes fingerprint-rank<R>.txt, a hash of its final weights "
+                             "(they must all be equal)")
+    return parser
+
+
+def _check_args(args) -> None:
+    for name in ("steps", "batch_size", "train_size", "test_size", "max_length", "log_every"):
+        if getattr(args, name) < 1:
+            raise SystemExit(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.warmup_steps is not None and not 0 <= args.warmup_steps <= args.steps:
+        raise SystemExit(f"--warmup-steps must lie in [0, --steps={args.steps}], got {args.warmup_steps}")
+    if not args.lr > 0:
+        raise SystemExit(f"--lr must be positive, got {args.lr}")
+    if args.dropout is not None and not 0.0 <= args.dropout < 1.0:
+        raise SystemExit(f"--dropout must lie in [0, 1), got {args.dropout}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _check_args(args)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from .notebook import quiet_transformers
+
+    quiet_transformers()  # offline for the packaged encoder, no load reports
+
+    ctx = setup_distributed(args.device)
+    try:
+        return _run(args, ctx)
+    finally:
+        if ctx.distributed:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+
+
+def _run(args, ctx: DistributedContext) -> int:
+    from torch.utils.data import DataLoader, DistributedSampler
+    from tqdm.auto import tqdm
+
+    from .optim import AdamW, param_groups
+    from .pretrained import load_tokenizer
+    from .schedules import get_scheduler
+
+    def say(*parts):
+        if ctx.is_main:
+            print(*parts, flush=True)
+
+    # The same seed on every rank: same initial head, same data. (DDP would copy rank 0's weights
+    # anyway; the seed makes the single-process run reproducible too.)
+    torch.manual_seed(args.seed)
+    tokenizer = load_tokenizer(None if args.tiny else args.encoder)
+    train_data, test_data = make_data(tokenizer, args.train_size, args.test_size, args.max_length, args.seed)
+    model = build_model(args.tiny, args.encoder, args.dropout).to(ctx.device)
+    model.train()  # from_pretrained hands the model back in eval mode
+
+    warmup = args.warmup_steps if args.warmup_steps is not None else math.ceil(0.1 * args.steps)
+    optimizer = AdamW(param_groups(model, args.weight_decay), lr=args.lr)
+    scheduler = get_scheduler("linear", optimizer, num_warmup_steps=warmup, num_training_steps=args.steps)
+
+    if ctx.distributed:
+        from torch.nn.parallel import DistributedDataParallel
+
+        # device_ids: the one GPU this process owns; None on the CPU.
+        ddp_model = DistributedDataParallel(model, device_ids=[ctx.local_rank] if ctx.device.type == "cuda" else None)
+    else:
+        ddp_model = model
+
+    dataset = DictDataset(train_data)
+    # num_replicas/rank given explicitly, so the same line serves a single process (1, 0) too.
+    # drop_last: every rank gets the same number of examples (no padding with repeats).
+    sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True,
+                                 seed=args.seed, drop_last=True)
+    loader = DataLoader(dataset, batch_size=args.batch_size, sampler=sampler, drop_last=True)
+    if len(loader) == 0:
+        raise SystemExit(f"--train-size {args.train_size} is too small for {ctx.world_size} process(es) x "
+                         f"--batch-size {args.batch_size}")
+
+    name = "tiny random BERT" if args.tiny else (args.encoder or os.environ.get("COURSE_ENCODER") or "packaged MiniLM")
+    how = f"{ctx.world_size} processes ({ctx.backend}, {ctx.device.type})" if ctx.distributed else f"1 process ({ctx.device})"
+    say(f"course_lib.finetune: {name} | {how} | batch {args.batch_size} per process, "
+        f"{args.batch_size * ctx.world_size} global | {args.steps} steps, lr {args.lr:g}, warmup {warmup}")
+
+    losses: list[float] = []
+    lrs: list[float] = []
+    epoch = 0
+    progress = tqdm(total=args.steps, desc="fine-tuning", disable=None if ctx.is_main else True,
+                    file=sys.stderr, dynamic_ncols=True)
+    start = time.perf_counter()
+    while len(losses) < args.steps:
+        sampler.set_epoch(epoch)  # a new permutation each pass over the data, the same on every rank
+        for batch in loader:
+            batch = {k: v.to(ctx.device) for k, v in batch.items()}
+            lrs.append(scheduler.get_last_lr()[0])
+            loss = ddp_model(**batch).loss
+            loss.backward()  # under DDP: gradients are averaged across ranks while this runs
+            if args.max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+
+            # For the log only: the mean loss over all ranks' shares, i.e. the loss of the global batch.
+            logged = loss.detach().clone()
+            if ctx.distributed:
+                import torch.distributed as dist
+
+                dist.all_reduce(logged, op=dist.ReduceOp.SUM)
+                logged /= ctx.world_size
+            losses.append(logged.item())
+            progress.update(1)
+            step = len(losses)
+            if step % args.log_every == 0 or step == args.steps:
+                message = f"step {step:>4}/{args.steps}  loss {losses[-1]:.4f}  lr {lrs[-1]:.2e}"
+                if ctx.is_main:
+                    tqdm.write(message, file=sys.stdout)  # prints above the bar instead of through it
+            if step == args.steps:
+                break
+        epoch += 1
+    progress.close()
+    seconds = time.perf_counter() - start
+
+    out = Path(args.out)
+    if args.fingerprint:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"fingerprint-rank{ctx.rank}.txt").write_text(weights_fingerprint(model) + "\n")
+    if ctx.is_main:
+        accuracy = evaluate(model, test_data, ctx.device)
+        save_checkpoint(model, out, tokenizer)
+        metrics = {
+            "steps": args.steps, "world_size": ctx.world_size, "batch_size_per_process": args.batch_size,
+            "global_batch_size": args.batch_size * ctx.world_size, "lr": args.lr, "warmup_steps": warmup,
+            "weight_decay": args.weight_decay, "seed": args.seed, "tiny": args.tiny,
+            "losses": losses, "learning_rates": lrs, "held_out_accuracy": accuracy,
+            "train_seconds": round(seconds, 2),
+        }
+        (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+        say(f"trained {args.steps} steps in {seconds:.1f} s; loss {losses[0]:.4f} -> {losses[-1]:.4f}; "
+            f"held-out accuracy {accuracy:.3f} ({len(test_data['labels'])} examples)")
+        say(f"saved the fine-tuned model to {out}/ (config.json, model.safetensors, tokenizer, metrics.json)")
+    if ctx.distributed:
+        import torch.distributed as dist
+
+        dist.barrier()  # nobody leaves before rank 0 has saved
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
