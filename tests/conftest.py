@@ -12,6 +12,9 @@ import torch  # noqa: E402
 from course_lib.notebook import quiet_transformers  # noqa: E402
 
 quiet_transformers()
+# The test models are tiny: one thread avoids thread start-up and synchronisation costs that would
+# dominate their run time (and keeps timings steady when other processes share the CPU).
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)
