@@ -16,7 +16,6 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
 .PHONY: help setup setup-hf4 course notebooks site pictures test test-unit test-hf4 test-notebooks lab bench clean
 

@@ -61,12 +61,25 @@ def setup_notebook(seed: int = 0, threads: int | None = None) -> None:
     if threads is not None:
         torch.set_num_threads(threads)
     torch.set_printoptions(precision=4, sci_mode=False)
+    _inline_plots()
     try:
         from .plotting import use_course_style
 
         use_course_style()
     except ImportError:  # matplotlib missing: plots will fail later, with a clear error there
         pass
+
+
+def _inline_plots() -> None:
+    """In a Jupyter kernel, draw figures inline even if MPLBACKEND says otherwise (a headless
+    ``MPLBACKEND=Agg`` would silently swallow every plot)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and "IPKernelApp" in shell.config:
+        shell.run_line_magic("matplotlib", "inline")
 
 
 def environment_check(print_report: bool = True) -> bool:
