@@ -1,0 +1,184 @@
+"""Self-checking exercises: run a learner's function on fresh inputs against the reference and
+answer with a specific hint, never a stack trace.
+
+Each chapter has a module (``course_lib.exercises.ch02`` ...) with one ``check_*`` function per
+exercise. A notebook exercise cell looks like this:
+
+    def my_mlm_loss(logits, labels):
+        ...                      # your code here
+    check_mlm_loss(my_mlm_loss)
+
+and prints one of:
+
+    [PASS] Exercise 2.1: your MLM loss matches the reference on 3 fresh batches.
+    [TRY AGAIN] Exercise 2.1: your loss counts the -100 positions. Positions labelled -100 ...
+    [NOT YET] Exercise 2.1: `my_mlm_loss` is still the empty template. ...
+
+The machinery here is shared: :func:`run_check` calls the learner's function on each case,
+turns exceptions into messages, checks type and shape, and, when the values differ, runs the
+exercise's *diagnoses*: known wrong answers (the -100 positions counted, sum instead of mean, a
+missing scale) computed on the same inputs, so the hint can name the actual mistake.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass
+class Verdict:
+    """The outcome of a check. ``bool(verdict)`` is True when the exercise passed."""
+
+    exercise: str
+    status: str  # "pass", "try again" or "not yet"
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.status == "pass"
+
+    def __str__(self) -> str:
+        return f"[{self.status.upper()}] Exercise {self.exercise}: {self.message}"
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(str(self))
+
+
+@dataclass
+class Diagnosis:
+    """A known mistake: ``wrong(*case)`` computes what that mistake returns; if the learner's
+    answer matches it, ``hint`` is shown."""
+
+    wrong: Callable
+    hint: str
+
+
+@dataclass
+class Case:
+    """One set of fresh inputs for the learner's function (positional and keyword arguments)."""
+
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    label: str = ""
+
+
+class NotAttempted(Exception):
+    """Raised by a template (``raise NotImplementedError`` also counts)."""
+
+
+def _empty(*args, **kwargs):
+    ...
+
+
+_EMPTY_BODY = _empty.__code__.co_code
+
+
+def _is_template(fn: Callable) -> bool:
+    """A function whose body is only ``...``, ``pass`` or ``raise NotImplementedError``."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and code.co_code == _EMPTY_BODY:
+        return True  # body is only `...`, `pass` or a docstring
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return False
+    body = [ln.strip() for ln in source.splitlines()[1:] if ln.strip() and not ln.strip().startswith("#")]
+    body = [ln for ln in body if not (ln.startswith(('"""', "'''")) and ln.endswith(('"""', "'''")))]
+    return all(ln in ("...", "pass", "raise NotImplementedError", "raise NotImplementedError()") for ln in body)
+
+
+def _close(a, b, atol: float, rtol: float) -> bool:
+    if isinstance(b, torch.Tensor):
+        return (
+            isinstance(a, torch.Tensor)
+            and a.shape == b.shape
+            and torch.allclose(a.detach().double(), b.detach().double(), atol=atol, rtol=rtol, equal_nan=False)
+        )
+    if isinstance(b, (int, float)):
+        try:
+            return abs(float(a) - float(b)) <= atol + rtol * abs(float(b))
+        except (TypeError, ValueError):
+            return False
+    if isinstance(b, (tuple, list)):
+        return isinstance(a, (tuple, list)) and len(a) == len(b) and all(_close(x, y, atol, rtol) for x, y in zip(a, b))
+    return a == b
+
+
+def _describe(value) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if value is None:
+        return "None (did you forget `return`?)"
+    kind = type(value).__name__
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
+def run_check(
+    exercise: str,
+    fn,
+    cases: Sequence[Case],
+    reference: Callable,
+    *,
+    name: str,
+    what: str,
+    diagnoses: Sequence[Diagnosis] = (),
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    print_verdict: bool = True,
+) -> Verdict:
+    """Check ``fn`` (the learner's function called ``name``) against ``reference`` on ``cases``.
+
+    ``what`` names the quantity in messages ("MLM loss"). Returns a :class:`Verdict` and prints it.
+    """
+
+    def verdict(status: str, message: str) -> Verdict:
+        result = Verdict(exercise, status, message)
+        if print_verdict:
+            print(result)
+        return result
+
+    if fn is None:
+        return verdict("not yet", f"nothing to check: define a function `{name}` and pass it to the checker.")
+    if not callable(fn):
+        return verdict("try again", f"expected a function, got {_describe(fn)}. Pass the function itself, "
+                                    f"without calling it: `check(...)({name})`, not `({name}(...))`.")
+    if _is_template(fn):
+        return verdict("not yet", f"`{name}` is still the empty template. Replace the `...` with your code and "
+                                  "run the cell again.")
+    for number, case in enumerate(cases, start=1):
+        expected = reference(*case.args, **case.kwargs)
+        try:
+            got = fn(*case.args, **case.kwargs)
+        except (NotImplementedError, NotAttempted):
+            return verdict("not yet", f"`{name}` raises NotImplementedError: write your code and run the cell again.")
+        except Exception as error:  # the learner's bug: report it, do not crash the notebook
+            return verdict("try again", f"`{name}` raised {type(error).__name__}: {error} (on input {number}"
+                                        f"{', ' + case.label if case.label else ''}). Check the shapes of the inputs.")
+        if isinstance(expected, torch.Tensor):
+            if not isinstance(got, torch.Tensor):
+                return verdict("try again", f"`{name}` returned {_describe(got)}; the {what} should be {_describe(expected)}.")
+            if got.shape != expected.shape:
+                return verdict("try again", f"`{name}` returned shape {tuple(got.shape)}; the {what} has shape "
+                                            f"{tuple(expected.shape)}.")
+        if not _close(got, expected, atol, rtol):
+            for diagnosis in diagnoses:
+                try:
+                    wrong = diagnosis.wrong(*case.args, **case.kwargs)
+                except Exception:
+                    continue
+                if _close(got, wrong, atol, rtol):
+                    return verdict("try again", diagnosis.hint)
+            detail = ""
+            if isinstance(expected, torch.Tensor) and isinstance(got, torch.Tensor):
+                detail = f" (max |difference| {(got.double() - expected.double()).abs().max().item():.3g})"
+            elif isinstance(expected, (int, float)):
+                try:
+                    detail = f" (yours {float(got):.4g}, expected {float(expected):.4g})"
+                except (TypeError, ValueError):
+                    detail = ""
+            return verdict("try again", f"your {what} differs from the reference on input {number}{detail}. "
+                                        "Compare your steps with the notebook's derivation.")
+    return verdict("pass", f"your {what} matches the reference on {len(cases)} fresh inputs.")
