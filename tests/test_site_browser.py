@@ -1,0 +1,123 @@
+"""The HTML course in a real browser: build the site from the committed notebooks, serve it on 127.0.0.1,
+open every page in headless Chromium (Debian's package), and check what a reader would see.
+
+- every image decoded (``naturalWidth > 0``): embedded plots and the diagrams from ``pictures/``;
+- every link to a page of the site answers 200, and every ``#anchor`` link names an element;
+- the home page lists every notebook, and each chapter page carries its title and the course navigation.
+
+Screenshots of every page go to ``build/screenshots/`` (git-ignored): look at them.
+
+Chromium comes from apt (``tools/ensure_chromium.sh``, run here if the browser is missing). The test skips
+only where apt cannot be used (no apt-get, or neither root nor sudo); where apt is usable, a failed install
+is a test failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("nbconvert", reason="the site is built in the course environment (.venv), not in .venv-hf4")
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
+SCREENSHOTS = ROOT / "build" / "screenshots"
+
+
+def _load_site_check():
+    spec = importlib.util.spec_from_file_location("site_check", ROOT / "tools" / "site_check.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["site_check"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+site_check = _load_site_check()
+
+
+def _apt_usable() -> bool:
+    if shutil.which("apt-get") is None:
+        return False
+    if os.geteuid() == 0:
+        return True
+    return shutil.which("sudo") is not None and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    binary = site_check.find_chromium()
+    if binary:
+        return binary
+    if not _apt_usable():
+        pytest.skip("no chromium, and apt cannot be used here: run `apt-get install chromium` as root")
+    result = subprocess.run(["bash", str(ROOT / "tools" / "ensure_chromium.sh")], capture_output=True, text=True,
+                            timeout=900)
+    binary = site_check.find_chromium()
+    assert result.returncode == 0 and binary, f"installing chromium with apt failed:\n{result.stdout}\n{result.stderr}"
+    return binary
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_site.py"), "--out", str(out)],
+                            capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert result.returncode == 0, f"build_site.py failed:\n{result.stdout}\n{result.stderr[-4000:]}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def reports(site, chromium) -> dict:
+    """Open the home page and every chapter once; the tests below read the reports."""
+    pages = ["index.html"] + [p.stem + ".html" for p in NOTEBOOKS]
+    out = {}
+    with site_check.serve(site) as base, site_check.Browser(chromium) as browser:
+        for page in pages:
+            out[page] = site_check.check_page(browser, base + page, SCREENSHOTS)
+    return out
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_home_page_lists_every_chapter(reports):
+    home = reports["index.html"]
+    assert home.title == "BERT heads, losses and optimisers, hands-on"
+    assert home.chapter_links == [p.stem + ".html" for p in NOTEBOOKS]
+    assert home.ok, home.summary()
+
+
+@pytest.mark.parametrize("notebook", [p.stem for p in NOTEBOOKS])
+def test_chapter_page_renders(reports, notebook):
+    report = reports[notebook + ".html"]
+    assert report.ok, report.summary()
+    # the first heading is the notebook's title, "NN · ..."
+    assert report.headings and report.headings[0].startswith(notebook[:2] + " ·"), report.headings
+    # the course navigation: back to the home page at least
+    assert any(link.endswith("/index.html") for link in report.local_links), report.local_links
+
+
+def test_images_decode_on_pages_with_pictures(reports):
+    # Chapters 00 (the course map) and 01 (attention plots) must show real pictures, not alt text.
+    for page, at_least in (("00_welcome.html", 1), ("01_bert_backbone.html", 2)):
+        images = reports[page].images
+        assert len(images) >= at_least, f"{page}: expected at least {at_least} images, found {len(images)}"
+        assert all(img["width"] > 0 for img in images), reports[page].summary()
+
+
+def test_screenshots_are_saved(reports):
+    for page in ("index.html", "00_welcome.html", "01_bert_backbone.html"):
+        shots = reports[page].screenshots
+        assert shots, f"no screenshot of {page}"
+        width, height = _png_size(shots[0])
+        assert width == 1280 and height > 300, (page, width, height)
