@@ -49,7 +49,26 @@ def test_ends_with_summary_and_exercises(path):
     markdown = "\n".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
     assert "## Summary" in markdown and "## Exercises" in markdown
     tail = markdown[markdown.index("## Exercises"):]
-    assert len(re.findall(r"^\d+\. ", tail, flags=re.M)) >= 2, "at least two numbered exercises"
+    checked = len(re.findall(r"^### Exercise \d+\.\d+", tail, flags=re.M))
+    listed = len(re.findall(r"^\d+\. ", tail, flags=re.M))
+    assert checked >= 2 or listed >= 2, "at least two exercises"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_marked_exercise_has_a_statement_a_template_and_a_checker(path):
+    marked = {}
+    for c in cells(path):
+        meta = c.get("metadata", {}).get("course", {})
+        if "exercise" in meta:
+            marked.setdefault(meta["exercise"], []).append((c["cell_type"], meta, source(c)))
+    for exercise, parts in marked.items():
+        kinds = [kind for kind, _, _ in parts]
+        assert "markdown" in kinds and "code" in kinds, f"exercise {exercise}: a statement and a code cell"
+        for kind, meta, text in parts:
+            if kind == "code":
+                assert "check_" in text and "check_" in meta.get("solution", ""), (
+                    f"exercise {exercise}: the template and the solution both end with a checker call")
+                assert meta["solution"].strip() != text.strip(), f"exercise {exercise}: the solution is not the template"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
