@@ -37,7 +37,7 @@ _SUBMODULES = {
     "heads", "pretraining", "masking", "tying",
     "sequence_classification", "multiple_choice", "token_classification", "question_answering", "task_data",
     "optim", "schedules",
-    "exercises", "finetune",
+    "exercises", "finetune", "training",
 }
 
 __all__ = sorted(_EXPORTS)
