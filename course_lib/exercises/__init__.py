@@ -36,6 +36,7 @@ class Verdict:
     exercise: str
     status: str  # "pass", "try again" or "not yet"
     message: str
+    printed: bool = field(default=False, repr=False, compare=False)  # run_check already printed it
 
     def __bool__(self) -> bool:
         return self.status == "pass"
@@ -45,6 +46,12 @@ class Verdict:
 
     def _repr_pretty_(self, printer, cycle):
         printer.text(str(self))
+
+    def _ipython_display_(self):
+        # A checker call is usually the last line of a cell: without this, Jupyter would show the
+        # verdict a second time as the cell's value, right under the line run_check printed.
+        if not self.printed:
+            print(self)
 
 
 @dataclass
@@ -138,6 +145,7 @@ def run_check(
         result = Verdict(exercise, status, message)
         if print_verdict:
             print(result)
+            result.printed = True
         return result
 
     if fn is None:
