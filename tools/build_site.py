@@ -54,6 +54,10 @@ def render_notebook(path: Path, out_dir: Path, chapters: list[dict]) -> None:
     exporter = HTMLExporter(template_name="lab")
     exporter.embed_images = True  # markdown pictures (../pictures/x.png) go inside the page
     body, _ = exporter.from_filename(str(path), resources={"metadata": {"path": str(path.parent)}})
+    # The Colab badge is an image on colab.research.google.com: offline (a lab, a USB stick) it would
+    # show as a broken image, so the site shows the same link as text.
+    body = re.sub(r'<img[^>]*src="https://colab\.research\.google\.com/assets/colab-badge\.svg"[^>]*/?>',
+                  "Open in Colab", body)
     # Links between notebooks point at the rendered pages instead.
     body = re.sub(r'href="(?:\./)?(\d\d_[\w-]+)\.ipynb', r'href="\1.html', body)
     index = [c["path"] for c in chapters].index(path)
