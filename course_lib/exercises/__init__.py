@@ -22,6 +22,7 @@ missing scale) computed on the same inputs, so the hint can name the actual mist
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -158,8 +159,11 @@ def run_check(
                                   "run the cell again.")
     for number, case in enumerate(cases, start=1):
         expected = reference(*case.args, **case.kwargs)
+        # The learner's function gets its own copy of the inputs: one that modifies them in place
+        # (labels[labels == -100] = 0) must not change what the diagnoses below are computed on.
+        args, kwargs = copy.deepcopy((case.args, case.kwargs))
         try:
-            got = fn(*case.args, **case.kwargs)
+            got = fn(*args, **kwargs)
         except (NotImplementedError, NotAttempted):
             return verdict("not yet", f"`{name}` raises NotImplementedError: write your code and run the cell again.")
         except Exception as error:  # the learner's bug: report it, do not crash the notebook
