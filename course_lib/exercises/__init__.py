@@ -22,8 +22,10 @@ missing scale) computed on the same inputs, so the hint can name the actual mist
 
 from __future__ import annotations
 
+import ast
 import copy
 import inspect
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -84,26 +86,43 @@ def _empty(*args, **kwargs):
 _EMPTY_BODY = _empty.__code__.co_code
 
 
+def _is_placeholder(statement: ast.stmt) -> bool:
+    """``...``, ``pass``, a docstring, or ``raise NotImplementedError(...)``."""
+    if isinstance(statement, ast.Pass):
+        return True
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return statement.value.value is Ellipsis or isinstance(statement.value.value, str)
+    if isinstance(statement, ast.Raise) and statement.exc is not None:
+        exc = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+        return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+    return False
+
+
 def _is_template(fn: Callable) -> bool:
-    """A function whose body is only ``...``, ``pass`` or ``raise NotImplementedError``."""
+    """A function whose body is only ``...``, ``pass`` or ``raise NotImplementedError``.
+
+    Decided on the parsed source, so a one-line ``def f(x): return x`` or a lambda (whose source
+    is a single line) is never mistaken for an empty template."""
     code = getattr(fn, "__code__", None)
     if code is not None and code.co_code == _EMPTY_BODY:
         return True  # body is only `...`, `pass` or a docstring
     try:
-        source = inspect.getsource(fn)
-    except (OSError, TypeError):
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):  # no source (built-in, exec'd string) or a lambda mid-expression
         return False
-    body = [ln.strip() for ln in source.splitlines()[1:] if ln.strip() and not ln.strip().startswith("#")]
-    body = [ln for ln in body if not (ln.startswith(('"""', "'''")) and ln.endswith(('"""', "'''")))]
-    return all(ln in ("...", "pass", "raise NotImplementedError", "raise NotImplementedError()") for ln in body)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == getattr(fn, "__name__", None):
+            return all(_is_placeholder(statement) for statement in node.body)
+    return False
 
 
-def _close(a, b, atol: float, rtol: float) -> bool:
+def _close(a, b, atol: float, rtol: float, equal_nan: bool = False) -> bool:
+    """``equal_nan`` is for matching a known mistake: one that overflows gives NaN where the mistake does."""
     if isinstance(b, torch.Tensor):
         return (
             isinstance(a, torch.Tensor)
             and a.shape == b.shape
-            and torch.allclose(a.detach().double(), b.detach().double(), atol=atol, rtol=rtol, equal_nan=False)
+            and torch.allclose(a.detach().double(), b.detach().double(), atol=atol, rtol=rtol, equal_nan=equal_nan)
         )
     if isinstance(b, (int, float)):
         try:
@@ -111,7 +130,8 @@ def _close(a, b, atol: float, rtol: float) -> bool:
         except (TypeError, ValueError):
             return False
     if isinstance(b, (tuple, list)):
-        return isinstance(a, (tuple, list)) and len(a) == len(b) and all(_close(x, y, atol, rtol) for x, y in zip(a, b))
+        return isinstance(a, (tuple, list)) and len(a) == len(b) and all(
+            _close(x, y, atol, rtol, equal_nan) for x, y in zip(a, b))
     return a == b
 
 
@@ -153,10 +173,21 @@ def run_check(
         return verdict("not yet", f"nothing to check: define a function `{name}` and pass it to the checker.")
     if not callable(fn):
         return verdict("try again", f"expected a function, got {_describe(fn)}. Pass the function itself, "
-                                    f"without calling it: `check(...)({name})`, not `({name}(...))`.")
+                                    f"without calling it: `{name}`, not `{name}(...)`.")
     if _is_template(fn):
         return verdict("not yet", f"`{name}` is still the empty template. Replace the `...` with your code and "
                                   "run the cell again.")
+    def known_mistake(case, got):
+        """The hint of the first known mistake that computes what the learner's function returned."""
+        for diagnosis in diagnoses:
+            try:
+                wrong = diagnosis.wrong(*case.args, **case.kwargs)
+            except Exception:
+                continue
+            if _close(got, wrong, atol, rtol, equal_nan=True):
+                return diagnosis.hint
+        return None
+
     for number, case in enumerate(cases, start=1):
         expected = reference(*case.args, **case.kwargs)
         # The learner's function gets its own copy of the inputs: one that modifies them in place
@@ -173,18 +204,19 @@ def run_check(
             if not isinstance(got, torch.Tensor):
                 return verdict("try again", f"`{name}` returned {_describe(got)}; the {what} should be {_describe(expected)}.")
             if got.shape != expected.shape:
-                return verdict("try again", f"`{name}` returned shape {tuple(got.shape)}; the {what} has shape "
-                                            f"{tuple(expected.shape)}.")
+                hint = known_mistake(case, got)  # a mistake may show as a shape (a [B, T] mask for a [B, 1, 1, T])
+                return verdict("try again", hint or f"`{name}` returned shape {tuple(got.shape)}; the {what} has "
+                                                    f"shape {tuple(expected.shape)}.")
         if not _close(got, expected, atol, rtol):
-            for diagnosis in diagnoses:
-                try:
-                    wrong = diagnosis.wrong(*case.args, **case.kwargs)
-                except Exception:
-                    continue
-                if _close(got, wrong, atol, rtol):
-                    return verdict("try again", diagnosis.hint)
+            hint = known_mistake(case, got)
+            if hint:
+                return verdict("try again", hint)
             detail = ""
             if isinstance(expected, torch.Tensor) and isinstance(got, torch.Tensor):
+                if not torch.isfinite(got).all() and torch.isfinite(expected).all():
+                    return verdict("try again", f"your {what} contains NaN or infinite values on input {number}, "
+                                                "where the reference has none. Look for an overflow (a very large "
+                                                "number multiplied or exponentiated) or a division by zero.")
                 detail = f" (max |difference| {(got.double() - expected.double()).abs().max().item():.3g})"
             elif isinstance(expected, (int, float)):
                 try:
