@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dis
 import inspect
 import textwrap
 from collections.abc import Callable, Sequence
@@ -79,11 +80,12 @@ class NotAttempted(Exception):
     """Raised by a template (``raise NotImplementedError`` also counts)."""
 
 
-def _empty(*args, **kwargs):
-    ...
-
-
-_EMPTY_BODY = _empty.__code__.co_code
+def _only_returns_none(code) -> bool:
+    """The compiled body is just "return None": ``...``, ``pass`` or a docstring, in any Python version
+    (a docstring shifts the constant's index, so comparing raw bytecode with an empty function is not enough)."""
+    ops = [(ins.opname, ins.argval) for ins in dis.get_instructions(code)
+           if ins.opname not in ("RESUME", "NOP", "CACHE", "COPY_FREE_VARS", "MAKE_CELL")]
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
 
 
 def _is_placeholder(statement: ast.stmt) -> bool:
@@ -104,8 +106,8 @@ def _is_template(fn: Callable) -> bool:
     Decided on the parsed source, so a one-line ``def f(x): return x`` or a lambda (whose source
     is a single line) is never mistaken for an empty template."""
     code = getattr(fn, "__code__", None)
-    if code is not None and code.co_code == _EMPTY_BODY:
-        return True  # body is only `...`, `pass` or a docstring
+    if code is not None and getattr(fn, "__name__", "") != "<lambda>" and _only_returns_none(code):
+        return True  # body is only `...`, `pass` or a docstring (works without the source, e.g. after exec)
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except (OSError, TypeError, SyntaxError):  # no source (built-in, exec'd string) or a lambda mid-expression
