@@ -201,7 +201,7 @@ def run_check(
             return verdict("not yet", f"`{name}` raises NotImplementedError: write your code and run the cell again.")
         except Exception as error:  # the learner's bug: report it, do not crash the notebook
             return verdict("try again", f"`{name}` raised {type(error).__name__}: {error} (on input {number}"
-                                        f"{', ' + case.label if case.label else ''}). Check the shapes of the inputs.")
+                                        f"{', ' + case.label if case.label else ''}). The exercise statement lists the inputs and their shapes.")
         if isinstance(expected, torch.Tensor):
             if not isinstance(got, torch.Tensor):
                 return verdict("try again", f"`{name}` returned {_describe(got)}; the {what} should be {_describe(expected)}.")
