@@ -269,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _check_args(args)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.encoder and not args.tiny and not Path(args.encoder).exists():
+        # a hub name (e.g. bert-base-uncased): tell quiet_transformers not to switch the hub off
+        os.environ.setdefault("COURSE_ENCODER", args.encoder)
     from .notebook import quiet_transformers
 
     quiet_transformers()  # offline for the packaged encoder, no load reports
