@@ -17,7 +17,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup setup-hf4 course notebooks site pictures test test-unit test-hf4 test-notebooks lab bench clean
+.PHONY: help setup setup-hf4 course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
 
 help:
 	@echo "make course   - set up .venv, execute every notebook, write the HTML course to site/"
@@ -25,6 +25,7 @@ help:
 	@echo "make lab      - open Jupyter Lab in the course environment"
 	@echo "make bench    - time our BERT against transformers (forward + backward)"
 	@echo "make pictures - redraw the diagrams in pictures/"
+	@echo "make solutions - regenerate and execute solutions/ from the chapters' exercise cells"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,11 @@ pictures: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py notebooks
 
+# Regenerate the solutions notebooks from the chapters' tagged exercise cells, and execute them.
+solutions: $(STAMP)
+	$(BIN)/python tools/make_solutions.py
+	$(BIN)/python tools/run_notebooks.py solutions
+
 site: $(STAMP)
 	$(BIN)/python tools/build_site.py --out site
 	@echo
@@ -65,7 +71,7 @@ test-hf4: $(STAMP4)
 	$(VENV4)/bin/python -m pytest -q tests
 
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+	$(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
 
 test: test-unit test-hf4 test-notebooks
 
