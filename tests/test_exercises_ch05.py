@@ -1,0 +1,303 @@
+"""Exercise checkers of notebook 05: right answers pass, typical wrong answers get their hint, and
+nothing, the wrong type, the wrong shape or a crash gets a helpful message (never a traceback)."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+import transformers
+from transformers import BertConfig
+
+from course_lib.exercises import ch05
+from course_lib.exercises.ch05 import check_multi_label_loss, check_problem_type, check_regression_loss
+from course_lib.losses import multi_label_loss, regression_loss
+
+CHECKERS = [check_problem_type, check_regression_loss, check_multi_label_loss]
+
+
+# ---- right answers --------------------------------------------------------------------------
+
+
+def good_problem_type(num_labels, labels):
+    if num_labels == 1:
+        return "regression"
+    if labels.dtype in (torch.long, torch.int32):
+        return "single_label_classification"
+    return "multi_label_classification"
+
+
+def good_regression(logits, labels):
+    return ((logits.squeeze(-1) - labels) ** 2).mean()
+
+
+def good_regression_mse(logits, labels):
+    return F.mse_loss(logits.squeeze(-1), labels)
+
+
+def good_multi_label(logits, labels):
+    return -(labels * F.logsigmoid(logits) + (1 - labels) * F.logsigmoid(-logits)).mean()
+
+
+@pytest.mark.parametrize("checker, fn", [(check_problem_type, good_problem_type),
+                                         (check_regression_loss, good_regression),
+                                         (check_regression_loss, good_regression_mse),
+                                         (check_regression_loss, regression_loss),
+                                         (check_multi_label_loss, good_multi_label),
+                                         (check_multi_label_loss, F.binary_cross_entropy_with_logits),
+                                         (check_multi_label_loss, multi_label_loss)],
+                         ids=lambda x: getattr(x, "__name__", None))
+def test_right_answer_passes(checker, fn, capsys):
+    verdict = checker(fn)
+    assert verdict, verdict.message
+    assert capsys.readouterr().out.startswith(f"[PASS] Exercise {verdict.exercise}:")
+
+
+# ---- the reference is what transformers decides ------------------------------------------------
+
+
+@pytest.mark.parametrize("num_labels, labels", [(1, torch.tensor([1, 2])), (2, torch.tensor([0, 1])),
+                                                (2, torch.tensor([0, 1], dtype=torch.int32)),
+                                                (2, torch.tensor([0, 1], dtype=torch.int16)),
+                                                (2, torch.tensor([[0.0, 1.0], [1.0, 1.0]]))])
+def test_problem_type_reference_is_what_transformers_stores(num_labels, labels):
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=16, num_labels=num_labels)
+    torch.manual_seed(0)
+    model = transformers.BertForSequenceClassification(config).eval()
+    try:
+        model(input_ids=torch.randint(5, 50, (2, 4)), labels=labels)
+    except Exception:
+        pass  # int16 fails inside BCE, after the type was stored
+    assert ch05.reference_problem_type(num_labels, labels) == model.config.problem_type
+
+
+# ---- typical mistakes get their specific hint --------------------------------------------------
+
+
+def type_dtype_first(num_labels, labels):
+    if labels.dtype == torch.long or labels.dtype == torch.int:
+        return "single_label_classification"
+    if num_labels == 1:
+        return "regression"
+    return "multi_label_classification"
+
+
+def type_only_long(num_labels, labels):
+    if num_labels == 1:
+        return "regression"
+    return "single_label_classification" if labels.dtype == torch.int64 else "multi_label_classification"
+
+
+def type_any_integer(num_labels, labels):
+    if num_labels == 1:
+        return "regression"
+    if labels.dtype.is_floating_point:
+        return "multi_label_classification"
+    return "single_label_classification"
+
+
+def type_by_shape(num_labels, labels):
+    if num_labels == 1:
+        return "regression"
+    return "multi_label_classification" if labels.ndim == 2 else "single_label_classification"
+
+
+def type_forgot_return(num_labels, labels):
+    answer = "regression" if num_labels == 1 else "single_label_classification"
+    answer.upper()
+
+
+def type_misspelt(num_labels, labels):
+    answer = "regression" if num_labels == 1 else "single_label"
+    return answer
+
+
+def type_as_index(num_labels, labels):
+    answer = 0 if num_labels == 1 else 1
+    return answer
+
+
+def regression_unsqueezed(logits, labels):
+    return F.mse_loss(logits, labels)
+
+
+def regression_table(logits, labels):
+    return (logits - labels) ** 2
+
+
+def regression_sum(logits, labels):
+    return ((logits.squeeze(-1) - labels) ** 2).sum()
+
+
+def regression_per_example(logits, labels):
+    return F.mse_loss(logits.squeeze(-1), labels, reduction="none")
+
+
+def regression_rmse(logits, labels):
+    return torch.sqrt(F.mse_loss(logits.squeeze(-1), labels))
+
+
+def regression_l1(logits, labels):
+    return F.l1_loss(logits.squeeze(-1), labels)
+
+
+def multi_softmax(logits, labels):
+    p = logits.softmax(dim=-1)
+    return -(labels * p.log() + (1 - labels) * (1 - p).log()).mean()
+
+
+def multi_cross_entropy(logits, labels):
+    return F.cross_entropy(logits, labels)  # soft targets: a softmax over the labels
+
+
+def multi_mean_over_examples(logits, labels):
+    return F.binary_cross_entropy_with_logits(logits, labels, reduction="none").sum(dim=1).mean()
+
+
+def multi_sum(logits, labels):
+    return F.binary_cross_entropy_with_logits(logits, labels, reduction="sum")
+
+
+def multi_positives_only(logits, labels):
+    return -(labels * F.logsigmoid(logits)).mean()
+
+
+def multi_naive(logits, labels):
+    p = torch.sigmoid(logits)
+    return -(labels * torch.log(p) + (1 - labels) * torch.log(1 - p)).mean()
+
+
+def multi_sigmoid_then_bce(logits, labels):
+    return F.binary_cross_entropy(torch.sigmoid(logits), labels)
+
+
+@pytest.mark.parametrize("checker, wrong, phrase", [
+    (check_problem_type, type_dtype_first, "num_labels FIRST"),
+    (check_problem_type, type_only_long, "int32 labels count as class ids too"),
+    (check_problem_type, type_any_integer, "int16, uint8 and bool included"),
+    (check_problem_type, type_by_shape, "DTYPE, not their shape"),
+    (check_problem_type, type_forgot_return, "did you forget `return`"),
+    (check_problem_type, type_misspelt, "'single_label' is not a problem type"),
+    (check_problem_type, type_as_index, "returned an int; return one of the strings"),
+    (check_regression_loss, regression_unsqueezed, "broadcasts [B, 1] vs [B] to [B, B]"),
+    (check_regression_loss, regression_table, "broadcasts [B, 1] vs [B] to [B, B]"),
+    (check_regression_loss, regression_sum, "you summed the squared errors"),
+    (check_regression_loss, regression_per_example, "one squared error per example"),
+    (check_regression_loss, regression_rmse, "square root (RMSE)"),
+    (check_regression_loss, regression_l1, "absolute errors (L1)"),
+    (check_multi_label_loss, multi_softmax, "a softmax where each label needs its own sigmoid"),
+    (check_multi_label_loss, multi_cross_entropy, "single-label cross-entropy against the multi-hot"),
+    (check_multi_label_loss, multi_mean_over_examples, "averaged over the examples only"),
+    (check_multi_label_loss, multi_sum, "you summed over every cell"),
+    (check_multi_label_loss, multi_positives_only, "only the y log p term"),
+    (check_multi_label_loss, multi_naive, "`F.logsigmoid(x)` for log p"),
+    (check_multi_label_loss, multi_sigmoid_then_bce, "`F.logsigmoid(x)` for log p"),
+], ids=lambda x: getattr(x, "__name__", None))
+@pytest.mark.filterwarnings("ignore:Using a target size")  # the unsqueezed MSE warns, as in the notebook
+def test_typical_mistake_gets_its_hint(checker, wrong, phrase):
+    verdict = checker(wrong, print_verdict=False)
+    assert verdict.status == "try again"
+    assert phrase in verdict.message, verdict.message
+
+
+def type_swapped_branches(num_labels, labels):
+    if num_labels == 1:
+        return "regression"
+    if labels.is_floating_point():
+        return "single_label_classification"
+    return "multi_label_classification"
+
+
+def test_problem_type_otherwise_names_the_case():
+    verdict = check_problem_type(type_swapped_branches, print_verdict=False)
+    assert verdict.status == "try again"
+    assert "for 3 labels, int64 class ids you answer 'multi_label_classification'" in verdict.message, verdict.message
+
+
+# ---- nothing, templates, wrong types and shapes, crashes ---------------------------------------
+
+
+@pytest.mark.parametrize("checker", CHECKERS)
+def test_none_is_not_yet(checker, capsys):
+    verdict = checker(None)
+    assert verdict.status == "not yet" and not verdict
+    assert capsys.readouterr().out.startswith("[NOT YET]")
+
+
+def empty_template(*args):
+    """The learner's docstring."""
+    ...
+
+
+def raises_not_implemented(*args):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("checker", CHECKERS)
+@pytest.mark.parametrize("template", [empty_template, raises_not_implemented])
+def test_empty_template_is_not_yet(checker, template):
+    verdict = checker(template, print_verdict=False)
+    assert verdict.status == "not yet", verdict.message
+
+
+@pytest.mark.parametrize("checker", CHECKERS)
+def test_non_callable_is_try_again(checker):
+    verdict = checker(torch.zeros(3), print_verdict=False)
+    assert verdict.status == "try again" and "expected a function" in verdict.message
+
+
+# Multi-line definitions on purpose: the template detector reads the source after the `def` line.
+def regression_keeps_dim(logits, labels):
+    loss = ((logits.squeeze(-1) - labels) ** 2).mean()
+    return loss.reshape(1)
+
+
+def multi_label_per_label(logits, labels):
+    per_cell = F.binary_cross_entropy_with_logits(logits, labels, reduction="none")
+    return per_cell.mean(dim=0)
+
+
+@pytest.mark.parametrize("checker, wrong, got, expected", [
+    (check_regression_loss, regression_keeps_dim, "(1,)", "()"),
+    (check_multi_label_loss, multi_label_per_label, "(5,)", "()"),
+])
+def test_wrong_shape_names_both_shapes(checker, wrong, got, expected):
+    verdict = checker(wrong, print_verdict=False)
+    assert verdict.status == "try again"
+    assert f"shape {got}" in verdict.message and f"shape {expected}" in verdict.message, verdict.message
+
+
+def returns_a_float(*args):
+    value = 0.5
+    return value
+
+
+@pytest.mark.parametrize("checker, phrase", [(check_problem_type, "returned a float; return one of the strings"),
+                                             (check_regression_loss, "returned a float"),
+                                             (check_multi_label_loss, "returned a float")])
+def test_wrong_type_is_named(checker, phrase):
+    verdict = checker(returns_a_float, print_verdict=False)
+    assert verdict.status == "try again" and phrase in verdict.message, verdict.message
+
+
+def crashes(*args):
+    return args[1] @ torch.zeros(2, 2, 2, 2, 2)
+
+
+@pytest.mark.parametrize("checker", CHECKERS)
+def test_exception_is_named_without_traceback(checker, capsys):
+    verdict = checker(crashes)
+    out = capsys.readouterr().out
+    assert verdict.status == "try again" and "raised RuntimeError" in verdict.message, verdict.message
+    assert "Traceback" not in out and out.count("\n") == 1
+
+
+@pytest.mark.parametrize("checker, wrong", [(check_problem_type, type_swapped_branches),
+                                            (check_regression_loss, regression_keeps_dim),
+                                            (check_multi_label_loss, crashes)])
+def test_messages_are_deterministic(checker, wrong):
+    assert checker(wrong, print_verdict=False).message == checker(wrong, print_verdict=False).message
+
+
+def test_verdict_is_printed_once(capsys):
+    verdict = check_regression_loss(regression_sum)
+    assert capsys.readouterr().out == str(verdict) + "\n" and verdict.printed
