@@ -37,7 +37,7 @@ if importlib.util.find_spec("course_lib") is None:
 
 from course_lib.notebook import setup_notebook
 
-setup_notebook()'''
+{{setup_call}}'''
 
 BADGE_RE = re.compile(r"^\[!\[Open In Colab\]\(.*\)\]\(.*\)$", re.M)
 
@@ -57,9 +57,11 @@ def stamped(nb, folder: str, name: str):
     text = "\n".join(lines)
     first.source = re.sub(r"\n{3,}", "\n\n", text)
     setup = next(c for c in nb.cells if c.cell_type == "code")
-    if "setup_notebook(" not in setup.source:
+    calls = [ln for ln in setup.source.splitlines() if ln.lstrip().startswith("setup_notebook(")]
+    if not calls:
         raise ValueError(f"{folder}/{name}: the first code cell must be the set-up cell (setup_notebook())")
-    setup.source = SETUP_CELL
+    # keep the notebook's own call (for example setup_notebook(threads=1) and its comment)
+    setup.source = SETUP_CELL.replace("{setup_call}", calls[-1].strip())
     return nb
 
 
