@@ -47,7 +47,9 @@ setup-hf4: $(STAMP4)
 pictures: $(STAMP)
 	$(BIN)/python pictures/make_pictures.py
 
-# Execute every notebook in place from a fresh kernel, then render the site.
+# Execute every notebook in place from a fresh kernel, then render the site. Progress bars are off
+# (TQDM_DISABLE) so the committed pages carry numbers, not a frozen bar; make lab keeps them.
+notebooks solutions test-notebooks: export TQDM_DISABLE := 1
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py notebooks
 
