@@ -17,7 +17,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup setup-hf4 course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
+.PHONY: help setup setup-hf4 chromium course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
 
 help:
 	@echo "make course   - set up .venv, execute every notebook, write the HTML course to site/"
@@ -65,7 +65,11 @@ site: $(STAMP)
 
 course: notebooks site
 
-test-unit: $(STAMP)
+# Debian's Chromium for tests/test_site_browser.py (a no-op when it is installed).
+chromium:
+	bash tools/ensure_chromium.sh >/dev/null
+
+test-unit: $(STAMP) chromium
 	$(BIN)/python -m pytest -q tests
 
 test-hf4: $(STAMP4)

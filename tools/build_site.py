@@ -10,7 +10,9 @@ the folder can be opened from disk, copied to a USB stick or served as is.
 from __future__ import annotations
 
 import argparse
+import base64
 import html
+import mimetypes
 import re
 import shutil
 from pathlib import Path
@@ -50,10 +52,32 @@ def markdown_inline(text: str) -> str:
     return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", text)
 
 
+def embed_pictures(body: str) -> str:
+    """Embed the course diagrams (``../pictures/*.png`` in the notebooks' markdown) as data URIs.
+
+    nbconvert >= 7.17 embeds only images inside the notebook's own folder (a path-traversal guard), so
+    ``../pictures/...`` would stay a relative link: broken once the site is served or copied elsewhere."""
+    pictures = (ROOT / "pictures").resolve()
+
+    def data_uri(match: re.Match) -> str:
+        path = (NOTEBOOKS / html.unescape(match.group(2))).resolve()
+        if pictures not in path.parents or not path.is_file():
+            return match.group(0)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return f'{match.group(1)}data:{mime};base64,{base64.b64encode(path.read_bytes()).decode("ascii")}"'
+
+    return re.sub(r'(<img\b[^>]*?\ssrc=")(\.\./pictures/[^"]+)"', data_uri, body)
+
+
 def render_notebook(path: Path, out_dir: Path, chapters: list[dict]) -> None:
     exporter = HTMLExporter(template_name="lab")
     exporter.embed_images = True  # markdown pictures (../pictures/x.png) go inside the page
     body, _ = exporter.from_filename(str(path), resources={"metadata": {"path": str(path.parent)}})
+    body = embed_pictures(body)
+    # The solutions notebooks are not part of the site: name the file instead of linking to a missing page.
+    body = re.sub(r'<a href="\.\./solutions/([\w.-]+\.ipynb)"[^>]*>(.*?)</a>', r'\2 (in the course folder)', body)
+    title = next(c["title"] for c in chapters if c["path"] == path)
+    body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
     # The Colab badge is an image on colab.research.google.com: offline (a lab, a USB stick) it would
     # show as a broken image, so the site shows the same link as text.
     body = re.sub(r'<img[^>]*src="https://colab\.research\.google\.com/assets/colab-badge\.svg"[^>]*/?>',
@@ -91,7 +115,7 @@ def render_index(chapters: list[dict], out_dir: Path) -> None:
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; line-height: 1.45; color: #1f2328; }}
 h1 {{ margin-bottom: 0.2em; }} .lead {{ color: #57606a; }}
-ol.chapters {{ padding-left: 1.2em; }} li.chapter {{ margin: 1.1em 0; }}
+ol.chapters {{ padding-left: 0; list-style: none; }} li.chapter {{ margin: 1.1em 0; }}
 li.chapter > a {{ font-size: 1.15em; font-weight: 600; }}
 .time {{ color: #57606a; font-size: 0.9em; }} ul.goals {{ margin: 0.3em 0; font-size: 0.95em; }}
 code {{ background: #f3f6fa; padding: 0 0.2em; border-radius: 3px; }}

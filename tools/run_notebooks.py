@@ -23,6 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("PYTHONHASHSEED", "0")
+os.environ.setdefault("TQDM_DISABLE", "1")  # committed pages carry numbers, not a frozen progress bar
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 
