@@ -24,6 +24,9 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import colab  # noqa: E402  (tools/colab.py: the Colab badge and set-up cell)
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = ROOT / "solutions"
@@ -58,7 +61,18 @@ def solutions_for(chapter: Path):
             new = new_markdown_cell(cell.source)
         new.metadata["course"] = {"exercise": meta["exercise"]}
         out.cells.append(new)
-    return out
+    return colab.stamped(out, "solutions", target(chapter).name)  # the same badge and set-up cell as chapters
+
+
+def keep_outputs(old, new) -> None:
+    """Carry outputs over for cells whose source did not change, so that a change in one
+    exercise (or in the set-up cell, which prints nothing) does not throw away the rest."""
+    old_cells = {(c.cell_type, c.source): c for c in old.cells}
+    for cell in new.cells:
+        previous = old_cells.get((cell.cell_type, cell.source))
+        if cell.cell_type == "code" and previous is not None:
+            cell.outputs = previous.outputs
+            cell.execution_count = previous.execution_count
 
 
 def target(chapter: Path) -> Path:
@@ -109,6 +123,8 @@ def main() -> int:
         if path.exists() and sources(nbformat.read(path, as_version=4)) == sources(generated):
             print(f"{path.name}: up to date")
             continue
+        if path.exists():
+            keep_outputs(nbformat.read(path, as_version=4), generated)
         nbformat.write(generated, path)
         print(f"wrote {path.relative_to(ROOT)} (execute it: python tools/run_notebooks.py {path.relative_to(ROOT)})")
     return 0
