@@ -17,7 +17,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup setup-hf4 chromium course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
+.PHONY: help setup setup-hf4 chromium colab-proof course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
 
 help:
 	@echo "make course   - set up .venv, execute every notebook, write the HTML course to site/"
@@ -83,6 +83,10 @@ test: test-unit test-hf4 test-notebooks
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
+
+# A notebook copied alone into a fresh venv (only Jupyter + torch) installs course_lib itself, as in Colab.
+colab-proof:
+	bash tools/colab_proof.sh
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
