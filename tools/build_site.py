@@ -41,6 +41,8 @@ def chapter_info(path: Path) -> dict:
             break
         if in_goals and line.strip().startswith(("- ", "* ")):
             goals.append(line.strip()[2:].strip())
+        elif in_goals and goals and line.strip():  # a goal that wraps onto the next line
+            goals[-1] += " " + line.strip()
     return {"path": path, "title": title, "time": time_text, "goals": goals, "html": path.stem + ".html"}
 
 
