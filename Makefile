@@ -51,6 +51,7 @@ setup-hf4: $(STAMP4)
 
 pictures: $(STAMP)
 	$(BIN)/python pictures/make_pictures.py
+	$(BIN)/python tools/colab.py  # the notebooks carry their pictures inside: refresh them
 
 # Execute every notebook in place from a fresh kernel, then render the site. Progress bars are off
 # (TQDM_DISABLE) so the committed pages carry numbers, not a frozen bar; make lab keeps them.

