@@ -19,7 +19,8 @@ Data flow (shapes for batch B, sequence T, hidden H):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import numbers
+from collections.abc import Callable, Mapping
 
 import torch
 import torch.nn.functional as F
@@ -37,33 +38,126 @@ def _gelu_tanh(x: torch.Tensor) -> torch.Tensor:
     return F.gelu(x, approximate="tanh")
 
 
+def _identity(x: torch.Tensor) -> torch.Tensor:
+    return x
+
+
+def _gelu_clipped(x: torch.Tensor) -> torch.Tensor:  # "gelu_10": GELU clipped to [-10, 10] (for int8 export)
+    return torch.clip(F.gelu(x), -10.0, 10.0)
+
+
+def _quick_gelu(x: torch.Tensor) -> torch.Tensor:  # x * sigmoid(1.702 x), the approximation CLIP uses
+    return x * torch.sigmoid(1.702 * x)
+
+
+def _laplace(x: torch.Tensor, mu: float = 0.707107, sigma: float = 0.282095) -> torch.Tensor:  # MEGA
+    return 0.5 * (1.0 + torch.erf((x - mu).div(sigma * math.sqrt(2.0))))
+
+
+def _relu_squared(x: torch.Tensor) -> torch.Tensor:  # relu(x)^2 (Primer, So et al. 2021)
+    return torch.square(F.relu(x))
+
+
+def _sqrt_softplus(x: torch.Tensor) -> torch.Tensor:
+    return F.softplus(x).sqrt()
+
+
+# Every name ``transformers.activations.ACT2FN`` accepts. The GELU variants compute the same curve
+# (exact erf form, or the tanh approximation) in slightly different floating-point order, so they
+# agree with transformers to float rounding, not bit for bit.
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "gelu": F.gelu,
+    "gelu_python": F.gelu,
+    "gelu_10": _gelu_clipped,
     "gelu_new": _gelu_tanh,
     "gelu_pytorch_tanh": _gelu_tanh,
+    "gelu_python_tanh": _gelu_tanh,
     "gelu_fast": _gelu_tanh,
+    "gelu_accurate": _gelu_tanh,
+    "quick_gelu": _quick_gelu,
+    "hardswish": F.hardswish,
+    "laplace": _laplace,
+    "leaky_relu": F.leaky_relu,  # negative slope 0.01, nn.LeakyReLU's default
+    "linear": _identity,
+    "mish": F.mish,
     "relu": F.relu,
+    "relu2": _relu_squared,
+    "relu6": F.relu6,
+    "sigmoid": torch.sigmoid,
     "silu": F.silu,
     "swish": F.silu,
+    "sqrtsoftplus": _sqrt_softplus,
     "tanh": torch.tanh,
 }
 
 
+def _xielu() -> nn.Module:
+    # xIELU (arXiv:2411.13010) has two learned parameters and two buffers: use transformers' module
+    # so that the state-dict keys and the initial values are the reference ones.
+    from transformers.activations import ACT2FN
+
+    return ACT2FN["xielu"]
+
+
+# Activations with learned parameters: a fresh module per layer (its parameters then appear in the
+# state dict under ``...intermediate_act_fn.*``, as in transformers).
+PARAMETRIC_ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "prelu": nn.PReLU,  # one learned negative slope, initialised to 0.25
+    "xielu": _xielu,
+}
+
+
 def get_activation(name_or_fn) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Turn ``config.hidden_act`` (a name or a callable) into a function."""
+    """Turn ``config.hidden_act`` (a name or a callable) into a function (or, for an activation with
+    learned parameters, a fresh module)."""
     if callable(name_or_fn):
         return name_or_fn
-    try:
-        return ACTIVATIONS[name_or_fn]
-    except KeyError:
-        raise ValueError(
-            f"unknown activation {name_or_fn!r} in config.hidden_act; known: {sorted(ACTIVATIONS)}"
-        ) from None
+    if isinstance(name_or_fn, str):
+        if name_or_fn in ACTIVATIONS:
+            return ACTIVATIONS[name_or_fn]
+        if name_or_fn in PARAMETRIC_ACTIVATIONS:
+            return PARAMETRIC_ACTIVATIONS[name_or_fn]()
+    known = sorted([*ACTIVATIONS, *PARAMETRIC_ACTIVATIONS])
+    raise ValueError(f"unknown activation {name_or_fn!r} in config.hidden_act; known: {known}")
+
+
+# (config field, smallest allowed value): sizes the modules are built from
+_SIZE_FIELDS = (
+    ("vocab_size", 1),
+    ("hidden_size", 1),
+    ("num_hidden_layers", 0),
+    ("num_attention_heads", 1),
+    ("intermediate_size", 1),
+    ("max_position_embeddings", 1),
+    ("type_vocab_size", 1),
+)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def check_config(config) -> None:
-    """Reject configurations this course's encoder does not implement, instead of silently
-    computing something else."""
+    """Reject configurations this course's encoder does not implement (or that no encoder could
+    be built from), instead of failing deep inside a module or silently computing something else."""
+    for name, smallest in _SIZE_FIELDS:
+        value = getattr(config, name, None)
+        if not _is_int(value) or value < smallest:
+            raise ValueError(f"config.{name} must be an integer >= {smallest}, got {value!r}")
+    for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
+        value = getattr(config, name, 0.0)
+        if not _is_real(value) or not 0.0 <= value <= 1.0:
+            raise ValueError(f"config.{name} must be a probability in [0, 1], got {value!r}")
+    eps = getattr(config, "layer_norm_eps", 1e-12)
+    if not _is_real(eps) or not eps > 0:
+        raise ValueError(f"config.layer_norm_eps must be a positive number, got {eps!r}")
+    pad = getattr(config, "pad_token_id", None)
+    if pad is not None and (not _is_int(pad) or not 0 <= pad < config.vocab_size):
+        raise ValueError(f"config.pad_token_id must be None or a token id in [0, {config.vocab_size}), got {pad!r}")
     if config.hidden_size % config.num_attention_heads != 0:
         raise ValueError(
             f"hidden_size ({config.hidden_size}) must be a multiple of num_attention_heads "
@@ -81,6 +175,45 @@ def check_config(config) -> None:
             "covered by this course"
         )
     get_activation(config.hidden_act)
+
+
+def check_tensor(name: str, value, kind: str = "any") -> None:
+    """Name the problem when ``value`` (a model input called ``name``) is not a usable tensor.
+
+    ``kind``: ``"ids"`` (integer indices: int64, or int32 which embeddings accept too), ``"float"``,
+    or ``"any"``. A list, a numpy array or a tokenizer's output object raises a ``TypeError`` that
+    says what to pass instead.
+    """
+    if value is None or isinstance(value, torch.Tensor):
+        if value is not None and kind == "ids" and value.dtype not in (torch.long, torch.int):
+            what = "token ids" if name == "input_ids" else "indices"
+            raise ValueError(
+                f"{name} must hold integer {what} (torch.long), got dtype {value.dtype}; convert with {name}.long()"
+            )
+        if value is not None and kind == "float" and not value.is_floating_point():
+            raise ValueError(f"{name} must be a floating-point tensor, got dtype {value.dtype}; convert with .float()")
+        return
+    if isinstance(value, Mapping):
+        raise TypeError(
+            f"{name} got a {type(value).__name__} (a tokenizer's output?), not a tensor: unpack it with "
+            f"model(**encoding), or pass encoding['{name}']"
+        )
+    hint = "torch.tensor(...)" if not hasattr(value, "__array__") else "torch.as_tensor(...)"
+    raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}; convert it with {hint}")
+
+
+def check_keep_mask(attention_mask: torch.Tensor) -> None:
+    """An attention mask holds 1 (attend) or 0 (padding). An *additive* mask (0 / -10000, or 0 / -inf)
+    read as a keep-mask would attend to the padding and ignore the tokens: the masking inverted."""
+    if attention_mask.dtype == torch.bool or not attention_mask.numel():
+        return
+    bad = (attention_mask != 0) & (attention_mask != 1)
+    if bool(bad.any()):
+        raise ValueError(
+            "attention_mask must hold 1 for tokens to attend to and 0 for padding (what the tokenizer "
+            f"returns), got values such as {attention_mask[bad].flatten()[:3].tolist()}; an additive "
+            "mask (0 / -10000) is built inside the model: pass the 0/1 mask instead"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -355,11 +488,26 @@ class BertPreTrainedModel(nn.Module):
             module.bias.zero_()
 
     # -- embeddings and tying ---------------------------------------------------------------
+    @property
     def base_model(self) -> "BertModel":
-        return self if isinstance(self, BertModel) else getattr(self, self.base_model_prefix)
+        """The bare encoder inside a task model (``model.bert``), or the model itself for ``BertModel``;
+        a property, as in transformers."""
+        return getattr(self, self.base_model_prefix, self)
 
     def get_input_embeddings(self) -> nn.Embedding:
-        return self.base_model().embeddings.word_embeddings
+        return self.base_model.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        """Replace the word-embedding module, as transformers' ``set_input_embeddings`` does. Like there,
+        an output embedding tied to the old matrix is not re-tied by this call: call ``tie_weights()``."""
+        if not isinstance(value, nn.Embedding):
+            raise TypeError(f"set_input_embeddings expects an nn.Embedding, got {type(value).__name__}")
+        if value.embedding_dim != self.config.hidden_size:
+            raise ValueError(
+                f"the new embedding has {value.embedding_dim} dimensions but the model's hidden_size is "
+                f"{self.config.hidden_size}"
+            )
+        self.base_model.embeddings.word_embeddings = value
 
     def get_output_embeddings(self) -> nn.Linear | None:
         """The vocabulary-sized output layer, for models that have one (MLM heads)."""
@@ -424,6 +572,11 @@ class BertModel(BertPreTrainedModel):
         """Name the problem in bad input instead of failing deep inside an embedding lookup
         (or, worse, computing a silently wrong number)."""
         config = self.config
+        check_tensor("input_ids", input_ids, "ids")
+        check_tensor("inputs_embeds", inputs_embeds, "float")
+        check_tensor("attention_mask", attention_mask)
+        check_tensor("token_type_ids", token_type_ids, "ids")
+        check_tensor("position_ids", position_ids, "ids")
         if input_ids is None and inputs_embeds is None:
             raise ValueError("BertModel needs input_ids or inputs_embeds; neither was given")
         if input_ids is not None and inputs_embeds is not None:
@@ -431,8 +584,6 @@ class BertModel(BertPreTrainedModel):
         if input_ids is not None:
             if input_ids.dim() != 2:
                 raise ValueError(f"input_ids must be 2-D [batch, seq_len], got shape {tuple(input_ids.shape)}")
-            if input_ids.is_floating_point():
-                raise ValueError(f"input_ids must hold integer token ids, got dtype {input_ids.dtype}")
             shape = tuple(input_ids.shape)
             if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= config.vocab_size):
                 raise ValueError(
@@ -445,7 +596,15 @@ class BertModel(BertPreTrainedModel):
                 raise ValueError(
                     f"inputs_embeds must be [batch, seq_len, {config.hidden_size}], got {tuple(inputs_embeds.shape)}"
                 )
+            weight_dtype = self.embeddings.word_embeddings.weight.dtype
+            if inputs_embeds.dtype != weight_dtype:
+                raise ValueError(
+                    f"inputs_embeds has dtype {inputs_embeds.dtype} but the model computes in {weight_dtype}; "
+                    f"convert with inputs_embeds.to({weight_dtype})"
+                )
             shape = tuple(inputs_embeds.shape[:2])
+        if shape[1] == 0:
+            raise ValueError(f"the input has sequence length 0 (shape {shape}): every sequence needs at least one token")
         if shape[1] > config.max_position_embeddings:
             raise ValueError(
                 f"sequence length {shape[1]} is longer than max_position_embeddings="
@@ -455,14 +614,27 @@ class BertModel(BertPreTrainedModel):
         for name, tensor in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids)):
             if tensor is not None and tuple(tensor.shape) != shape:
                 raise ValueError(f"{name} has shape {tuple(tensor.shape)} but the input has shape {shape}")
+        if attention_mask is not None:
+            check_keep_mask(attention_mask)
         if token_type_ids is not None and token_type_ids.numel():
             if token_type_ids.min() < 0 or token_type_ids.max() >= config.type_vocab_size:
                 raise ValueError(
                     f"token_type_ids must lie in [0, {config.type_vocab_size}), got values "
                     f"{int(token_type_ids.min())}..{int(token_type_ids.max())}"
                 )
-        if position_ids is not None and position_ids.numel() and position_ids.max() >= config.max_position_embeddings:
-            raise ValueError(f"position_ids must be < max_position_embeddings={config.max_position_embeddings}")
+        if position_ids is not None:
+            if position_ids.dim() not in (1, 2) or position_ids.shape[-1] != shape[1] or (
+                position_ids.dim() == 2 and position_ids.shape[0] not in (1, shape[0])
+            ):
+                raise ValueError(
+                    f"position_ids has shape {tuple(position_ids.shape)}; expected [{shape[1]}], [1, {shape[1]}] "
+                    f"or {list(shape)} (one position per token)"
+                )
+            if position_ids.numel() and (position_ids.min() < 0 or position_ids.max() >= config.max_position_embeddings):
+                raise ValueError(
+                    f"position_ids must lie in [0, max_position_embeddings={config.max_position_embeddings}), got "
+                    f"values {int(position_ids.min())}..{int(position_ids.max())}"
+                )
         return shape
 
     def forward(
@@ -472,11 +644,16 @@ class BertModel(BertPreTrainedModel):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
         return_dict: bool | None = None,  # accepted for call compatibility; we always return an object
     ) -> BaseModelOutputWithPooling:
         batch, seq_len = self._check_inputs(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
+        # Not passed: the config decides, as in transformers (BertConfig(output_attentions=True), ...).
+        if output_attentions is None:
+            output_attentions = bool(getattr(self.config, "output_attentions", False))
+        if output_hidden_states is None:
+            output_hidden_states = bool(getattr(self.config, "output_hidden_states", False))
         embedding_output = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds)
         additive_mask = make_additive_mask(
             attention_mask,

@@ -18,8 +18,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .backbone import BertModel, BertPreTrainedModel
-from .losses.classification import multiple_choice_loss
+from .backbone import BertModel, BertPreTrainedModel, check_tensor
+from .losses.classification import choice_loss
 from .outputs import MultipleChoiceModelOutput
 from .sequence_classification import classifier_dropout_prob
 
@@ -51,6 +51,10 @@ class BertForMultipleChoice(BertPreTrainedModel):
 
     @staticmethod
     def _check_inputs(input_ids, inputs_embeds, others: dict) -> tuple[int, int]:
+        check_tensor("input_ids", input_ids, "ids")
+        check_tensor("inputs_embeds", inputs_embeds, "float")
+        for name, tensor in others.items():
+            check_tensor(name, tensor)
         if input_ids is None and inputs_embeds is None:
             raise ValueError("BertForMultipleChoice needs input_ids or inputs_embeds; neither was given")
         if input_ids is not None:
@@ -67,6 +71,8 @@ class BertForMultipleChoice(BertPreTrainedModel):
                     f"got shape {tuple(inputs_embeds.shape)}"
                 )
             shape = tuple(inputs_embeds.shape[:3])
+        if shape[1] == 0:
+            raise ValueError(f"the input has 0 choices per question (shape {shape}): give at least one choice")
         for name, tensor in others.items():
             if tensor is not None and tuple(tensor.shape) != shape:
                 raise ValueError(f"{name} has shape {tuple(tensor.shape)} but the input has shape {shape}")
@@ -80,8 +86,8 @@ class BertForMultipleChoice(BertPreTrainedModel):
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
     ) -> MultipleChoiceModelOutput:
         _, num_choices = self._check_inputs(
@@ -99,7 +105,10 @@ class BertForMultipleChoice(BertPreTrainedModel):
             output_hidden_states=output_hidden_states,
         )
         scores = self.classifier(self.dropout(outputs.pooler_output))  # [B*C, 1]: one score per pair
-        logits, loss = multiple_choice_loss(scores, labels, num_choices)  # [B, C] and CE over choices
+        # Back to one row per question: row b holds the scores of its C choices side by side (the
+        # flattening put choice c of question b at index b*C + c), so a softmax along the row compares them.
+        logits = scores.view(-1, num_choices)  # [B, C]
+        loss = choice_loss(logits, labels) if labels is not None else None  # cross-entropy over the choices
         return MultipleChoiceModelOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )

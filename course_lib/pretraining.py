@@ -13,9 +13,11 @@ losses and gradients. The losses are the named functions of :mod:`course_lib.los
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
-from .backbone import BertModel, BertPreTrainedModel
+from .backbone import BertModel, BertPreTrainedModel, check_tensor
 from .heads import BertOnlyMLMHead, BertOnlyNSPHead, BertPreTrainingHeads
 from .losses.pretraining import (
     causal_lm_loss,
@@ -31,6 +33,8 @@ __all__ = ["BertForPreTraining", "BertForMaskedLM", "BertLMHeadModel", "BertForN
 
 
 def _input_shape(input_ids, inputs_embeds) -> tuple:
+    check_tensor("input_ids", input_ids, "ids")
+    check_tensor("inputs_embeds", inputs_embeds, "float")
     if input_ids is None and inputs_embeds is None:
         raise ValueError("BertModel needs input_ids or inputs_embeds; neither was given")
     return tuple(input_ids.shape) if input_ids is not None else tuple(inputs_embeds.shape[:2])
@@ -85,8 +89,8 @@ class BertForPreTraining(_TiedLMHeadMixin, BertPreTrainedModel):
         inputs_embeds=None,
         labels=None,
         next_sentence_label=None,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
         return_dict=None,
     ) -> BertForPreTrainingOutput:
         shape = _input_shape(input_ids, inputs_embeds)
@@ -129,6 +133,14 @@ class BertForMaskedLM(_TiedLMHeadMixin, BertPreTrainedModel):
 
     def __init__(self, config):
         super().__init__(config)
+        if getattr(config, "is_decoder", False):
+            # transformers logs the same warning; the model would silently be causal (left-to-right)
+            warnings.warn(
+                "BertForMaskedLM built with config.is_decoder=True: every position attends only to earlier "
+                "positions (a causal mask), not both sides; set is_decoder=False for masked-LM training",
+                UserWarning,
+                stacklevel=2,
+            )
         self.bert = BertModel(config, add_pooling_layer=False)
         self.cls = BertOnlyMLMHead(config)
         self.post_init()
@@ -141,8 +153,8 @@ class BertForMaskedLM(_TiedLMHeadMixin, BertPreTrainedModel):
         position_ids=None,
         inputs_embeds=None,
         labels=None,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
         return_dict=None,
     ) -> MaskedLMOutput:
         if labels is not None:
@@ -172,6 +184,15 @@ class BertLMHeadModel(_TiedLMHeadMixin, BertPreTrainedModel):
 
     def __init__(self, config):
         super().__init__(config)
+        if not getattr(config, "is_decoder", False):
+            # transformers logs the same warning. Without the causal mask every position sees the token
+            # it must predict, and the shifted loss falls far below chance by copying, not by learning.
+            warnings.warn(
+                "BertLMHeadModel built without config.is_decoder=True: attention is bidirectional, so each "
+                "position can read the next token it is asked to predict; set is_decoder=True for a causal LM",
+                UserWarning,
+                stacklevel=2,
+            )
         self.bert = BertModel(config, add_pooling_layer=False)
         self.cls = BertOnlyMLMHead(config)
         self.post_init()
@@ -184,8 +205,8 @@ class BertLMHeadModel(_TiedLMHeadMixin, BertPreTrainedModel):
         position_ids=None,
         inputs_embeds=None,
         labels=None,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
         return_dict=None,
         use_cache=None,  # accepted for call compatibility; this course keeps no key/value cache
     ) -> CausalLMOutput:
@@ -225,8 +246,8 @@ class BertForNextSentencePrediction(BertPreTrainedModel):
         position_ids=None,
         inputs_embeds=None,
         labels=None,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
         return_dict=None,
     ) -> NextSentencePredictorOutput:
         if labels is not None:

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .backbone import BertModel, BertPreTrainedModel
-from .losses.token_and_span import question_answering_loss
+from .losses.token_and_span import check_span_positions, question_answering_loss
 from .outputs import QuestionAnsweringModelOutput
 
 __all__ = [
@@ -71,19 +71,15 @@ class BertForQuestionAnswering(BertPreTrainedModel):
         inputs_embeds: torch.Tensor | None = None,
         start_positions: torch.Tensor | None = None,
         end_positions: torch.Tensor | None = None,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
     ) -> QuestionAnsweringModelOutput:
-        if (start_positions is None) != (end_positions is None):
-            # transformers silently returns no loss here; a training loop would then crash later
-            # on loss.backward() with a less helpful message.
-            raise ValueError("give both start_positions and end_positions to compute the loss, or neither")
-        if start_positions is not None and tuple(start_positions.shape) != tuple(end_positions.shape):
-            raise ValueError(
-                f"start_positions has shape {tuple(start_positions.shape)} but end_positions has shape "
-                f"{tuple(end_positions.shape)}: every example needs exactly one start and one end"
-            )
+        if start_positions is not None or end_positions is not None:
+            # Validated before the encoder runs (the loss runs the same check: one function, two callers).
+            source = input_ids if input_ids is not None else inputs_embeds
+            if isinstance(source, torch.Tensor) and source.dim() >= 1:
+                check_span_positions(start_positions, end_positions, source.shape[0])
         outputs = self.bert(
             input_ids,
             attention_mask=attention_mask,

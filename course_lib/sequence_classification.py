@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .backbone import BertModel, BertPreTrainedModel
-from .losses.classification import PROBLEM_TYPES, sequence_classification_loss
+from .losses.classification import check_problem_type, sequence_classification_loss
 from .outputs import SequenceClassifierOutput
 
 
@@ -44,10 +44,7 @@ class BertForSequenceClassification(BertPreTrainedModel):
 
     def __init__(self, config):
         super().__init__(config)
-        if getattr(config, "problem_type", None) not in (None, *PROBLEM_TYPES):
-            raise ValueError(
-                f"unknown config.problem_type {config.problem_type!r}; expected None or one of {list(PROBLEM_TYPES)}"
-            )
+        check_problem_type(getattr(config, "problem_type", None), config.num_labels)
         self.num_labels = config.num_labels
         self.bert = BertModel(config)
         self.dropout = nn.Dropout(classifier_dropout_prob(config))
@@ -62,8 +59,8 @@ class BertForSequenceClassification(BertPreTrainedModel):
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
     ) -> SequenceClassifierOutput:
         outputs = self.bert(
@@ -81,7 +78,7 @@ class BertForSequenceClassification(BertPreTrainedModel):
 
         loss = None
         if labels is not None:
-            loss, _ = sequence_classification_loss(logits, labels, self.config.problem_type)
+            loss = sequence_classification_loss(logits, labels, self.config.problem_type)
         return SequenceClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )

@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from .backbone import BertModel, BertPreTrainedModel
-from .losses.token_and_span import IGNORE_INDEX, token_classification_loss
+from .losses.classification import check_problem_type
+from .losses.token_and_span import IGNORE_INDEX, check_token_labels, token_classification_loss
 from .outputs import TokenClassifierOutput
 
 __all__ = ["BertForTokenClassification", "align_labels_with_tokens", "tokenize_and_align_labels", "word_predictions"]
@@ -35,6 +36,7 @@ class BertForTokenClassification(BertPreTrainedModel):
 
     def __init__(self, config):
         super().__init__(config)
+        check_problem_type(None, config.num_labels)  # num_labels >= 1: no empty logits
         self.num_labels = config.num_labels
         # A pooler would be dead weight here: nothing reads the pooled [CLS] vector.
         self.bert = BertModel(config, add_pooling_layer=False)
@@ -51,19 +53,15 @@ class BertForTokenClassification(BertPreTrainedModel):
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
-        output_attentions: bool = False,
-        output_hidden_states: bool = False,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
     ) -> TokenClassifierOutput:
         if labels is not None:
             # Check before the encoder runs: a [seq, batch] label tensor has the right number of
             # elements, and transformers' labels.view(-1) would accept it and train on nonsense.
             shape = tuple(input_ids.shape) if input_ids is not None else tuple(inputs_embeds.shape[:2])
-            if tuple(labels.shape) != shape:
-                raise ValueError(
-                    f"token labels have shape {tuple(labels.shape)} but the input has shape {shape}: "
-                    "give one label per token (use -100 for sub-word pieces, special tokens and padding)"
-                )
+            check_token_labels(labels, shape, self.num_labels, against="the input has shape")
         outputs = self.bert(
             input_ids,
             attention_mask=attention_mask,

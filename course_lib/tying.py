@@ -138,7 +138,7 @@ def resize_token_embeddings(model, new_num_tokens: int):
         old_embedding.weight.device, old_embedding.weight.dtype
     )
     new_embedding.weight.copy_(_resized_rows(old_embedding.weight, new_num_tokens))
-    model.base_model().embeddings.word_embeddings = new_embedding
+    model.base_model.embeddings.word_embeddings = new_embedding
     model.config.vocab_size = new_num_tokens
 
     decoder = model.get_output_embeddings()

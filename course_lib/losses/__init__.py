@@ -11,6 +11,7 @@ loss computed by hand and by the model and watch the two agree.
   padding) and the question-answering span loss (clamped positions, (start + end) / 2).
 """
 
+# Defined here, once; every loss module imports it from here (it is set before they are imported).
 IGNORE_INDEX = -100  # CrossEntropyLoss(ignore_index=-100) default: labels equal to it add nothing
 
 from .classification import *  # noqa: E402,F401,F403

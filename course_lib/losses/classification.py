@@ -28,7 +28,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-IGNORE_INDEX = -100  # same value as course_lib.losses.IGNORE_INDEX (defined here too: no import cycle)
+from . import IGNORE_INDEX  # defined once, in course_lib/losses/__init__.py
 
 REGRESSION = "regression"
 SINGLE_LABEL = "single_label_classification"
@@ -49,9 +49,39 @@ __all__ = [
     "regression_loss",
     "single_label_loss",
     "multi_label_loss",
+    "check_problem_type",
+    "check_labels_tensor",
     "sequence_classification_loss",
+    "choice_loss",
     "multiple_choice_loss",
 ]
+
+
+def check_labels_tensor(labels, name: str = "labels") -> None:
+    """Labels must be a tensor: a list or a numpy array would fail deep inside the loss."""
+    if not isinstance(labels, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(labels).__name__}; convert with torch.tensor(...)")
+
+
+def check_problem_type(problem_type: str | None, num_labels: int) -> None:
+    """The one check of ``config.problem_type`` against ``num_labels`` (the model calls it when built,
+    the loss on every call). Rejects an unknown name, and single-label classification over one
+    class: a softmax over a single logit is always 1, so its cross-entropy is always 0 and nothing
+    is learned (transformers computes that 0 without a word)."""
+    if not isinstance(num_labels, int) or isinstance(num_labels, bool) or num_labels < 1:
+        raise ValueError(
+            f"num_labels must be an integer >= 1, got {num_labels!r}: a classifier with no outputs has empty logits"
+        )
+    if problem_type is None:
+        return
+    if problem_type not in PROBLEM_TYPES:
+        raise ValueError(f"unknown problem_type {problem_type!r}; expected None or one of {list(PROBLEM_TYPES)}")
+    if problem_type == SINGLE_LABEL and num_labels == 1:
+        raise ValueError(
+            "problem_type='single_label_classification' needs num_labels >= 2: with one class the softmax "
+            "is always 1 and the loss always 0. Use num_labels=2 for a yes/no task, or "
+            "problem_type='regression' (or 'multi_label_classification') for one output"
+        )
 
 
 def infer_problem_type(num_labels: int, labels: torch.Tensor) -> str:
@@ -64,6 +94,7 @@ def infer_problem_type(num_labels: int, labels: torch.Tensor) -> str:
     Anything else (int16, uint8, bool, ...) is rejected: transformers would take it to the
     multi-label branch and fail there with a dtype error.
     """
+    check_labels_tensor(labels)
     if num_labels == 1:
         return REGRESSION
     if labels.dtype in _CLASS_ID_DTYPES:
@@ -85,6 +116,7 @@ def regression_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     that, MSE of a ``[B, 1]`` against a ``[B]`` broadcasts to ``[B, B]`` and averages every
     prediction against every target, a silent and classic bug.
     """
+    check_labels_tensor(labels)
     if not labels.is_floating_point():
         raise ValueError(
             f"regression needs float labels (target scores), got dtype {labels.dtype}; "
@@ -109,10 +141,13 @@ def single_label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
     """Cross-entropy over ``num_labels`` classes: softmax the logits, take -log p(true class),
     average over the examples whose label is not -100 (those are skipped, as everywhere in
     transformers)."""
+    check_labels_tensor(labels)
     num_labels = logits.shape[-1]
+    check_problem_type(SINGLE_LABEL, num_labels)
     if labels.dtype not in _CLASS_ID_DTYPES:
         raise ValueError(
-            f"single-label classification needs integer class ids (torch.long), got dtype {labels.dtype}"
+            f"single-label classification needs integer class ids (torch.long), got dtype {labels.dtype}; "
+            "convert with labels.long()"
         )
     if labels.numel() != logits.shape[0]:
         raise ValueError(
@@ -132,6 +167,7 @@ def multi_label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor
     """Binary cross-entropy on every (example, label) pair: each label is its own yes/no question
     answered by a sigmoid, so any number of labels can be on at once. ``binary_cross_entropy_with_logits``
     fuses the sigmoid into the loss, which is numerically safer than sigmoid followed by log."""
+    check_labels_tensor(labels)
     if not labels.is_floating_point():
         raise ValueError(
             f"multi-label classification needs float multi-hot labels, got dtype {labels.dtype}; "
@@ -150,39 +186,32 @@ _LOSSES = {REGRESSION: regression_loss, SINGLE_LABEL: single_label_loss, MULTI_L
 
 def sequence_classification_loss(
     logits: torch.Tensor, labels: torch.Tensor, problem_type: str | None = None
-) -> tuple[torch.Tensor, str]:
+) -> torch.Tensor:
     """The loss ``BertForSequenceClassification`` computes: pick the problem type (the configured
-    one, else :func:`infer_problem_type`), then call its loss. Returns ``(loss, problem_type)``.
+    one, else :func:`infer_problem_type`), then return its loss (a scalar tensor).
 
     ``logits`` is ``[batch, num_labels]``. An unknown ``problem_type`` is an error here; in
     transformers a misspelt one makes the model silently return ``loss=None``.
     """
+    check_problem_type(problem_type, logits.shape[-1])
     if problem_type is None:
         problem_type = infer_problem_type(logits.shape[-1], labels)
-    if problem_type not in _LOSSES:
-        raise ValueError(f"unknown problem_type {problem_type!r}; expected one of {list(PROBLEM_TYPES)}")
-    return _LOSSES[problem_type](logits, labels), problem_type
+    return _LOSSES[problem_type](logits, labels)
 
 
-def multiple_choice_loss(logits: torch.Tensor, labels: torch.Tensor | None, num_choices: int):
-    """Turn one score per (example, choice) into a choice among ``num_choices``, and its loss.
-
-    The encoder saw ``batch * num_choices`` separate sequences, so the classifier returns
-    ``logits`` of shape ``[batch * num_choices, 1]``. Reshaping to ``[batch, num_choices]`` puts
-    the choices of one question side by side; a softmax across that row then compares them, and
-    cross-entropy asks for the index of the right one. Returns ``(reshaped_logits, loss)``;
-    ``loss`` is None without labels.
-    """
-    if logits.numel() % num_choices != 0:
-        raise ValueError(f"{logits.numel()} scores cannot be split into rows of {num_choices} choices")
-    reshaped = logits.view(-1, num_choices)
-    if labels is None:
-        return reshaped, None
+def choice_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over the choices: ``logits [batch, num_choices]`` (one score per choice, the
+    choices of a question side by side), ``labels [batch]`` the index of the right choice, or -100
+    to skip a question."""
+    check_labels_tensor(labels)
+    num_choices = logits.shape[-1]
     if labels.dtype not in _CLASS_ID_DTYPES:
-        raise ValueError(f"multiple-choice labels must be integer choice indices, got dtype {labels.dtype}")
-    if labels.shape != (reshaped.shape[0],):
         raise ValueError(
-            f"multiple-choice labels must have shape [batch] = ({reshaped.shape[0]},), one right "
+            f"multiple-choice labels must be integer choice indices, got dtype {labels.dtype}; convert with labels.long()"
+        )
+    if labels.shape != (logits.shape[0],):
+        raise ValueError(
+            f"multiple-choice labels must have shape [batch] = ({logits.shape[0]},), one right "
             f"choice per question; got {tuple(labels.shape)}"
         )
     bad = (labels != IGNORE_INDEX) & ((labels < 0) | (labels >= num_choices))
@@ -191,4 +220,23 @@ def multiple_choice_loss(logits: torch.Tensor, labels: torch.Tensor | None, num_
             f"multiple-choice labels must lie in [0, {num_choices}) for {num_choices} choices "
             f"(or be {IGNORE_INDEX} to skip a question); got {labels[bad].unique().tolist()}"
         )
-    return reshaped, F.cross_entropy(reshaped, labels.long(), ignore_index=IGNORE_INDEX)
+    return F.cross_entropy(logits, labels.long(), ignore_index=IGNORE_INDEX)
+
+
+def multiple_choice_loss(logits: torch.Tensor, labels: torch.Tensor | None, num_choices: int):
+    """From the classifier's ``[batch * num_choices, 1]`` scores to ``(logits [batch, num_choices], loss)``:
+    the reshape that ``BertForMultipleChoice.forward`` does, then :func:`choice_loss`. ``loss`` is None
+    without labels. (Notebook 6 and exercise 6.2 use this pair; the model itself reshapes in
+    ``forward`` and calls :func:`choice_loss`.)
+
+    The encoder saw ``batch * num_choices`` separate sequences; reshaping to ``[batch, num_choices]``
+    puts the choices of one question side by side, and a softmax across that row compares them.
+    """
+    if not isinstance(num_choices, int) or isinstance(num_choices, bool) or num_choices < 1:
+        raise ValueError(f"num_choices must be an integer >= 1, got {num_choices!r}")
+    if logits.numel() % num_choices != 0:
+        raise ValueError(f"{logits.numel()} scores cannot be split into rows of {num_choices} choices")
+    reshaped = logits.view(-1, num_choices)
+    if labels is None:
+        return reshaped, None
+    return reshaped, choice_loss(reshaped, labels)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-IGNORE_INDEX = -100  # same value as course_lib.losses.IGNORE_INDEX (importing it here would be circular)
+from . import IGNORE_INDEX  # defined once, in course_lib/losses/__init__.py
 
 __all__ = [
     "masked_lm_loss",
@@ -40,13 +40,20 @@ def check_mlm_labels(labels: torch.Tensor, input_shape: tuple, vocab_size: int) 
     ``labels`` must have the shape of ``input_ids`` (one label per token) and hold either -100
     (ignored) or a token id in ``[0, vocab_size)``.
     """
+    if not isinstance(labels, torch.Tensor):
+        raise TypeError(f"MLM labels must be a torch.Tensor, got {type(labels).__name__}; convert with torch.tensor(...)")
     if tuple(labels.shape) != tuple(input_shape):
         raise ValueError(
             f"MLM labels have shape {tuple(labels.shape)} but input_ids have shape {tuple(input_shape)}: "
             "give one label per token, -100 where no prediction is scored"
         )
-    if labels.is_floating_point():
+    if labels.is_floating_point() or labels.dtype == torch.bool:
         raise ValueError(f"MLM labels must be integer token ids, got dtype {labels.dtype}")
+    if labels.dtype != torch.long:
+        raise ValueError(
+            f"MLM labels must be token ids of dtype torch.long (cross-entropy needs int64), got {labels.dtype}; "
+            "convert with labels.long()"
+        )
     scored = labels[labels != IGNORE_INDEX]
     if scored.numel() and (scored.min() < 0 or scored.max() >= vocab_size):
         raise ValueError(
@@ -56,7 +63,12 @@ def check_mlm_labels(labels: torch.Tensor, input_shape: tuple, vocab_size: int) 
 
 
 def check_next_sentence_label(next_sentence_label: torch.Tensor, batch_size: int) -> None:
-    """NSP labels: one per sequence, each 0 (B follows A) or 1 (B is random)."""
+    """NSP labels: one per sequence, each 0 (B follows A) or 1 (B is random), dtype torch.long."""
+    if not isinstance(next_sentence_label, torch.Tensor):
+        raise TypeError(
+            f"next_sentence_label must be a torch.Tensor, got {type(next_sentence_label).__name__}; "
+            "convert with torch.tensor(...)"
+        )
     if next_sentence_label.numel() != batch_size:
         raise ValueError(
             f"next_sentence_label must hold one label per sequence ({batch_size}), "
@@ -67,6 +79,11 @@ def check_next_sentence_label(next_sentence_label: torch.Tensor, batch_size: int
         raise ValueError(
             "next_sentence_label values must be 0 (sentence B follows A) or 1 (B is random); "
             f"got {sorted(set(next_sentence_label[bad].tolist()))}"
+        )
+    if next_sentence_label.dtype != torch.long:
+        raise ValueError(
+            f"next_sentence_label must be class ids of dtype torch.long, got {next_sentence_label.dtype}; "
+            "convert with next_sentence_label.long()"
         )
 
 

@@ -19,9 +19,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-IGNORE_INDEX = -100  # same value as course_lib.losses.IGNORE_INDEX (defined there before this import)
+from . import IGNORE_INDEX  # defined once, in course_lib/losses/__init__.py
 
 __all__ = [
+    "check_token_labels",
+    "check_span_positions",
     "token_classification_loss",
     "token_classification_loss_with_attention_mask",
     "clamp_span_positions",
@@ -30,22 +32,36 @@ __all__ = [
 ]
 
 
-def _check_token_labels(logits: torch.Tensor, labels: torch.Tensor) -> None:
-    if tuple(labels.shape) != tuple(logits.shape[:-1]):
+def check_token_labels(labels, shape: tuple, num_labels: int, against: str = "the logits cover") -> None:
+    """The one check of token-classification labels (the model runs it before the encoder, the loss
+    on every call): a long tensor of ``shape`` (one label per token), each a class id in
+    ``[0, num_labels)`` or -100. ``against`` names what ``shape`` is, for the message."""
+    if not isinstance(labels, torch.Tensor):
+        raise TypeError(f"token labels must be a torch.Tensor, got {type(labels).__name__}; convert with torch.tensor(...)")
+    if tuple(labels.shape) != tuple(shape):
         raise ValueError(
-            f"token labels have shape {tuple(labels.shape)} but the logits cover {tuple(logits.shape[:-1])} "
-            "tokens: give one label per token, [batch, seq_len] like input_ids (use -100 for sub-word "
+            f"token labels have shape {tuple(labels.shape)} but {against} {tuple(shape)}"
+            + (" tokens" if against == "the logits cover" else "")
+            + ": give one label per token, [batch, seq_len] like input_ids (use -100 for sub-word "
             "pieces, special tokens and padding)"
         )
-    if labels.is_floating_point():
-        raise ValueError(f"token labels must be integer class ids, got dtype {labels.dtype}")
-    num_labels = logits.shape[-1]
+    if labels.is_floating_point() or labels.dtype == torch.bool:
+        raise ValueError(f"token labels must be integer class ids (torch.long), got dtype {labels.dtype}")
+    if labels.dtype != torch.long:
+        raise ValueError(
+            f"token labels must be integer class ids of dtype torch.long (cross-entropy needs int64), got "
+            f"{labels.dtype}; convert with labels.long()"
+        )
     real = labels[labels != IGNORE_INDEX]
     if real.numel() and (real.min() < 0 or real.max() >= num_labels):
         raise ValueError(
             f"token labels must be class ids in [0, {num_labels}) or -100 (ignored), got values "
             f"{int(real.min())}..{int(real.max())}"
         )
+
+
+def _check_token_labels(logits: torch.Tensor, labels: torch.Tensor) -> None:
+    check_token_labels(labels, tuple(logits.shape[:-1]), logits.shape[-1])
 
 
 def token_classification_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -98,15 +114,47 @@ def span_position_loss(logits: torch.Tensor, positions: torch.Tensor) -> torch.T
     return F.cross_entropy(logits, clamped, ignore_index=seq_len)
 
 
-def _squeeze_positions(name: str, positions: torch.Tensor) -> torch.Tensor:
+def _squeeze_positions(name: str, positions) -> torch.Tensor:
+    if not isinstance(positions, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(positions).__name__}; convert with torch.tensor(...)")
     # transformers accepts [batch, 1] (what some data loaders produce) and squeezes it.
     if positions.dim() > 1:
         positions = positions.squeeze(-1)
     if positions.dim() != 1:
         raise ValueError(f"{name} must be [batch] (one token index per example), got shape {tuple(positions.shape)}")
-    if positions.is_floating_point():
+    if positions.is_floating_point() or positions.dtype == torch.bool:
         raise ValueError(f"{name} must hold integer token indices, got dtype {positions.dtype}")
+    if positions.dtype != torch.long:
+        raise ValueError(
+            f"{name} must hold integer token indices of dtype torch.long (cross-entropy needs int64), got "
+            f"{positions.dtype}; convert with {name}.long()"
+        )
     return positions
+
+
+def check_span_positions(start_positions, end_positions, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The one check of QA targets (the model runs it before the encoder, the loss on every call):
+    both given, of one shape, one integer index per example. Returns them squeezed to ``[batch]``."""
+    if (start_positions is None) != (end_positions is None):
+        # transformers silently returns no loss here; a training loop would then crash later
+        # on loss.backward() with a less helpful message.
+        raise ValueError("give both start_positions and end_positions to compute the loss, or neither")
+    for name, value in (("start_positions", start_positions), ("end_positions", end_positions)):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}; convert with torch.tensor(...)")
+    if tuple(start_positions.shape) != tuple(end_positions.shape):
+        raise ValueError(
+            f"start_positions has shape {tuple(start_positions.shape)} but end_positions has shape "
+            f"{tuple(end_positions.shape)}: every example needs exactly one start and one end"
+        )
+    start_positions = _squeeze_positions("start_positions", start_positions)
+    end_positions = _squeeze_positions("end_positions", end_positions)
+    if start_positions.shape[0] != batch_size:
+        raise ValueError(
+            f"start_positions/end_positions have {start_positions.shape[0]} entries but the batch has "
+            f"{batch_size} examples"
+        )
+    return start_positions, end_positions
 
 
 def question_answering_loss(
@@ -117,18 +165,7 @@ def question_answering_loss(
 ) -> torch.Tensor:
     """``(start_loss + end_loss) / 2``, each a cross-entropy over the token positions with
     out-of-range positions clamped to the ignored index (see :func:`span_position_loss`)."""
-    if tuple(start_positions.shape) != tuple(end_positions.shape):
-        raise ValueError(
-            f"start_positions has shape {tuple(start_positions.shape)} but end_positions has shape "
-            f"{tuple(end_positions.shape)}: every example needs exactly one start and one end"
-        )
-    start_positions = _squeeze_positions("start_positions", start_positions)
-    end_positions = _squeeze_positions("end_positions", end_positions)
-    if start_positions.shape[0] != start_logits.shape[0]:
-        raise ValueError(
-            f"start_positions/end_positions have {start_positions.shape[0]} entries but the batch has "
-            f"{start_logits.shape[0]} examples"
-        )
+    start_positions, end_positions = check_span_positions(start_positions, end_positions, start_logits.shape[0])
     start_loss = span_position_loss(start_logits, start_positions)
     end_loss = span_position_loss(end_logits, end_positions)
     return (start_loss + end_loss) / 2
