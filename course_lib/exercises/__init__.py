@@ -14,23 +14,56 @@ and prints one of:
     [TRY AGAIN] Exercise 2.1: your loss counts the -100 positions. Positions labelled -100 ...
     [NOT YET] Exercise 2.1: `my_mlm_loss` is still the empty template. ...
 
-The machinery here is shared: :func:`run_check` calls the learner's function on each case,
-turns exceptions into messages, checks type and shape, and, when the values differ, runs the
-exercise's *diagnoses*: known wrong answers (the -100 positions counted, sum instead of mean, a
-missing scale) computed on the same inputs, so the hint can name the actual mistake.
+One mechanism, shared by every chapter:
+
+- :func:`checker` turns a chapter's check into the public ``check_*(fn, *, print_verdict=True)``. It
+  answers the standard cases itself (nothing passed, not a function, the empty template), gives the
+  chapter's code a *guarded* copy of the learner's function (each call has a time limit,
+  :data:`TIME_LIMIT_S`, and what it prints is captured, then shown once, a few lines at most), keeps
+  the learner's global random state as it was (``torch.random.fork_rng``), and prints the verdict ONCE.
+- :func:`run_check` calls the learner's function on each case, turns exceptions into messages,
+  checks the kind, type and shape of the answer, and, when the values differ, runs the exercise's
+  *diagnoses*: known wrong answers (the -100 positions counted, sum instead of mean, a missing
+  scale) computed on the same inputs, so the hint can name the actual mistake. Its hooks cover what
+  chapters need beyond that: ``check_answer`` (a chapter's own check of the answer's form),
+  ``on_error`` (a hint for an exception), ``on_differs`` (a better message than "differs"),
+  ``compare`` (answers that are turned into comparable values, e.g. lists, and diagnoses matched
+  on every case) and ``pass_message``.
+- Every :class:`Verdict` carries a ``reason`` (``"differs"``, ``"known mistake"``, ``"wrong type"``
+  ...), so code decides on the reason, never on the text of a message.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import dis
+import functools
 import inspect
+import io
+import numbers
 import textwrap
+import threading
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
+
+__all__ = [
+    "TIME_LIMIT_S", "Case", "Diagnosis", "NotAttempted", "Verdict", "WrongAnswer", "as_number", "checker",
+    "display_name", "run_check",
+]
+
+#: Seconds one call of the learner's function may take before the checker gives up on it.
+TIME_LIMIT_S = 10.0
+#: Lines of what the learner's function printed during a check that are shown (once, above the verdict).
+SHOWN_OUTPUT_LINES = 3
+
+# Why a verdict is what it is (Verdict.reason). Code tests these, never the message text.
+REASONS = ("pass", "nothing", "not callable", "template", "not implemented", "raised", "timeout", "wrong type",
+           "wrong shape", "known mistake", "not finite", "differs", "changed input")
 
 
 @dataclass
@@ -40,7 +73,9 @@ class Verdict:
     exercise: str
     status: str  # "pass", "try again" or "not yet"
     message: str
-    printed: bool = field(default=False, repr=False, compare=False)  # run_check already printed it
+    printed: bool = field(default=False, repr=False, compare=False)  # already shown: never show it twice
+    reason: str = field(default="", compare=False)  # one of REASONS: what code may test
+    output: str = field(default="", repr=False, compare=False)  # what the learner's function printed, shortened
 
     def __bool__(self) -> bool:
         return self.status == "pass"
@@ -51,11 +86,19 @@ class Verdict:
     def _repr_pretty_(self, printer, cycle):
         printer.text(str(self))
 
+    def show(self) -> None:
+        """Print what the learner's function printed (shortened) and the verdict, once."""
+        if self.printed:
+            return
+        if self.output:
+            print(self.output)
+        print(self)
+        self.printed = True
+
     def _ipython_display_(self):
         # A checker call is usually the last line of a cell: without this, Jupyter would show the
-        # verdict a second time as the cell's value, right under the line run_check printed.
-        if not self.printed:
-            print(self)
+        # verdict a second time as the cell's value, right under the line the checker printed.
+        self.show()
 
 
 @dataclass
@@ -78,6 +121,20 @@ class Case:
 
 class NotAttempted(Exception):
     """Raised by a template (``raise NotImplementedError`` also counts)."""
+
+
+class WrongAnswer(Exception):
+    """Raised by a chapter's adapter around the learner's function when the answer has the wrong
+    form: ``run_check`` (and :func:`checker`) turn it into a "try again" verdict with this message."""
+
+    def __init__(self, message: str, reason: str = "wrong type"):
+        super().__init__(message)
+        self.message, self.reason = message, reason
+
+
+class LearnerTimeout(BaseException):
+    """The learner's function did not return within the time limit. A BaseException, so that a
+    chapter's ``except Exception`` around a call cannot swallow it and call again."""
 
 
 def _only_returns_none(code) -> bool:
@@ -118,23 +175,69 @@ def _is_template(fn: Callable) -> bool:
     return False
 
 
+def attempted(fn) -> bool:
+    """A function that is not the empty template: something to run."""
+    return fn is not None and callable(fn) and (getattr(fn, "_course_guarded", False) or not _is_template(fn))
+
+
+def display_name(fn, default: str) -> str:
+    """The name the learner gave the function (messages quote it), or the template's name for a lambda."""
+    name = getattr(fn, "__name__", None)
+    return default if not isinstance(name, str) or name == "<lambda>" else name
+
+
+def as_number(value):
+    """``value`` as a float if it is one real number (a Python or numpy number, a one-element tensor or
+    numpy array), else None. A bool, a str or a complex number is not a number here."""
+    if isinstance(value, (bool, str, bytes)):
+        return None
+    if isinstance(value, torch.Tensor):
+        return float(value) if value.numel() == 1 and not value.is_complex() and value.dtype != torch.bool else None
+    if type(value).__module__ == "numpy":
+        size, kind = getattr(value, "size", None), getattr(getattr(value, "dtype", None), "kind", "")
+        return float(value.reshape(-1)[0]) if size == 1 and kind in "iuf" and kind else None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return None
+
+
+def _as_bool(value):
+    """``value`` as a bool if it is one truth value (bool, numpy bool, a one-element tensor), else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, torch.Tensor):
+        return bool(value) if value.numel() == 1 else None
+    if type(value).__module__ == "numpy" and getattr(value, "size", None) == 1:
+        return bool(value.reshape(-1)[0])
+    return None
+
+
 def _close(a, b, atol: float, rtol: float, equal_nan: bool = False) -> bool:
-    """``equal_nan`` is for matching a known mistake: one that overflows gives NaN where the mistake does."""
+    """``equal_nan`` is for matching a known mistake: one that overflows gives NaN where the mistake does.
+    Never raises: an answer of an unexpected kind (a numpy array, a str, a generator) is simply not close."""
     if isinstance(b, torch.Tensor):
         return (
             isinstance(a, torch.Tensor)
             and a.shape == b.shape
+            and not a.is_complex()
             and torch.allclose(a.detach().double(), b.detach().double(), atol=atol, rtol=rtol, equal_nan=equal_nan)
         )
+    if isinstance(b, bool):
+        return _as_bool(a) is b
     if isinstance(b, (int, float)):
-        try:
-            return abs(float(a) - float(b)) <= atol + rtol * abs(float(b))
-        except (TypeError, ValueError):
+        x = as_number(a)
+        if x is None:
             return False
+        if equal_nan and x != x and b != b:
+            return True
+        return abs(x - float(b)) <= atol + rtol * abs(float(b))
     if isinstance(b, (tuple, list)):
         return isinstance(a, (tuple, list)) and len(a) == len(b) and all(
             _close(x, y, atol, rtol, equal_nan) for x, y in zip(a, b))
-    return a == b
+    try:
+        return bool(a == b)
+    except Exception:  # a numpy array == a str: "the truth value of an array is ambiguous"
+        return False
 
 
 def _describe(value) -> str:
@@ -142,8 +245,162 @@ def _describe(value) -> str:
         return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
     if value is None:
         return "None (did you forget `return`?)"
+    if isinstance(value, types.GeneratorType):
+        return "a generator (a `(... for ...)` expression or a `yield`: wrap it in `list(...)`)"
+    if type(value).__module__ == "numpy" and hasattr(value, "shape"):
+        if getattr(value, "ndim", 0) == 0:
+            return f"a numpy {type(value).__name__}"
+        return f"a numpy array of shape {tuple(value.shape)} (compute in torch, or convert with `torch.from_numpy`)"
+    if isinstance(value, str):
+        shown = value if len(value) <= 30 else value[:27] + "..."
+        return f"a str ({shown!r})"
     kind = type(value).__name__
     return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
+def _kind_problem(got, expected, name: str, what: str) -> str | None:
+    """The answer is not even of the reference's kind: say what came back and what was expected."""
+    if isinstance(expected, torch.Tensor):
+        if not isinstance(got, torch.Tensor):
+            return f"`{name}` returned {_describe(got)}; the {what} should be {_describe(expected)}."
+        if got.is_complex() and not expected.is_complex():
+            return f"`{name}` returned a complex tensor; the {what} should be {_describe(expected)}."
+        return None
+    if isinstance(expected, bool):
+        if _as_bool(got) is None:
+            return f"`{name}` returned {_describe(got)}, expected a bool: the {what} should be True or False."
+        return None
+    if isinstance(expected, (int, float)):
+        if as_number(got) is None:
+            return (f"`{name}` returned {_describe(got)}, expected a number: the {what} should be one number "
+                    "(an int or a float, or a one-element tensor).")
+        return None
+    if isinstance(expected, (tuple, list)) and not isinstance(got, (tuple, list)):
+        kind = "list" if isinstance(expected, list) else "tuple"
+        return f"`{name}` returned {_describe(got)}, expected a {kind}."
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Calling the learner's function: a time limit, printed output captured
+# --------------------------------------------------------------------------------------------
+
+
+class _Session:
+    """What one check collects while it calls the learner's function."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.output: list[str] = []
+        self.calls = 0
+
+    def excerpt(self) -> str:
+        lines = "".join(self.output).splitlines()
+        if not lines:
+            return ""
+        shown = lines[:SHOWN_OUTPUT_LINES]
+        head = (f"`{self.name}` printed {len(lines)} line{'s' if len(lines) != 1 else ''} while it was checked"
+                + (f" (the first {len(shown)} below, the rest hidden)" if len(lines) > len(shown) else "") + ":")
+        return "\n".join([head] + [f"    {line}" for line in shown])
+
+
+def _guard(fn: Callable, session: _Session) -> Callable:
+    """``fn`` called in a worker thread with a time limit, its printed output captured into ``session``."""
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        session.calls += 1
+        grad_enabled, threads = torch.is_grad_enabled(), torch.get_num_threads()
+        box = {}
+
+        def target():
+            try:
+                if torch.get_num_threads() != threads:
+                    torch.set_num_threads(threads)  # the caller's choice (a checker may use 1 for tiny tensors)
+                with torch.set_grad_enabled(grad_enabled):  # grad mode is per thread: keep the caller's
+                    box["value"] = fn(*args, **kwargs)
+            except BaseException as error:  # re-raised in the caller's thread
+                box["error"] = error
+
+        buffer = io.StringIO()
+        worker = threading.Thread(target=target, name=f"exercise: {session.name}", daemon=True)
+        with contextlib.redirect_stdout(buffer):
+            worker.start()
+            worker.join(TIME_LIMIT_S)
+        session.output.append(buffer.getvalue())
+        if worker.is_alive():
+            raise LearnerTimeout
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    guarded._course_guarded = True
+    return guarded
+
+
+def _refusal(exercise: str, fn, name: str) -> Verdict | None:
+    """The standard answers before anything runs: nothing passed, not a function, the empty template."""
+    if fn is None:
+        return Verdict(exercise, "not yet", f"nothing to check: define a function `{name}` and pass it to the "
+                                            "checker.", reason="nothing")
+    if not callable(fn):
+        return Verdict(exercise, "try again", f"expected a function, got {_describe(fn)}. Pass the function "
+                                              f"itself, without calling it: `{name}`, not `{name}(...)`.",
+                       reason="not callable")
+    if not getattr(fn, "_course_guarded", False) and _is_template(fn):
+        return Verdict(exercise, "not yet", f"`{name}` is still the empty template. Replace the `...` with your "
+                                            "code and run the cell again.", reason="template")
+    return None
+
+
+def _timeout_verdict(exercise: str, name: str) -> Verdict:
+    return Verdict(exercise, "try again",
+                   f"`{name}` did not return within {TIME_LIMIT_S:g} s on one input, so the checker gave up. Look "
+                   "for a loop that never ends (a `while` whose condition never changes) or work far larger than "
+                   "the inputs need. Your call may still be running in the background: if the notebook gets "
+                   "slow, restart the kernel.", reason="timeout")
+
+
+def checker(exercise: str, default_name: str):
+    """Make ``check(fn, name) -> Verdict`` (a chapter's check) the public ``check_*(fn, *, print_verdict=True)``.
+
+    The public checker answers None / not a function / the empty template itself, passes ``check``
+    a guarded copy of the learner's function (a time limit per call, its output captured) and the
+    name to quote, keeps the global random state as it was, and prints the verdict once."""
+
+    def decorate(check: Callable[[Callable, str], Verdict]):
+        @functools.wraps(check)
+        def public(fn, *, print_verdict: bool = True) -> Verdict:
+            name = display_name(fn, default_name)
+            verdict = _refusal(exercise, fn, name)
+            if verdict is None:
+                session = _Session(name)
+                try:
+                    with torch.random.fork_rng(devices=[]):  # the learner's random stream is theirs, not ours
+                        verdict = check(_guard(fn, session), name)
+                except LearnerTimeout:
+                    verdict = _timeout_verdict(exercise, name)
+                except WrongAnswer as problem:
+                    verdict = Verdict(exercise, "try again", problem.message, reason=problem.reason)
+                verdict.output = session.excerpt()
+            if print_verdict:
+                verdict.show()
+            return verdict
+
+        public.__signature__ = inspect.Signature([
+            inspect.Parameter("fn", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter("print_verdict", inspect.Parameter.KEYWORD_ONLY, default=True, annotation=bool),
+        ], return_annotation=Verdict)
+        del public.__wrapped__  # help() shows the public signature, not the chapter's (fn, name)
+        public.exercise, public.default_name = exercise, default_name
+        return public
+
+    return decorate
+
+
+# --------------------------------------------------------------------------------------------
+# The comparison
+# --------------------------------------------------------------------------------------------
 
 
 def run_check(
@@ -157,28 +414,42 @@ def run_check(
     diagnoses: Sequence[Diagnosis] = (),
     atol: float = 1e-5,
     rtol: float = 1e-4,
-    print_verdict: bool = True,
+    check_answer: Callable | None = None,
+    on_error: Callable | None = None,
+    on_differs: Callable | None = None,
+    compare: Callable | None = None,
+    pass_message: str | None = None,
+    copy_inputs: bool = True,
+    print_verdict: bool = False,
 ) -> Verdict:
     """Check ``fn`` (the learner's function called ``name``) against ``reference`` on ``cases``.
 
-    ``what`` names the quantity in messages ("MLM loss"). Returns a :class:`Verdict` and prints it.
+    ``what`` names the quantity in messages ("MLM loss"). Returns a :class:`Verdict` (and prints it
+    if ``print_verdict``; checkers made with :func:`checker` print it themselves). Hooks:
+
+    - ``check_answer(got, case, number) -> message | None``: the chapter's own check of an answer's form,
+      before the standard kind, type and shape checks;
+    - ``on_error(error, case, number) -> message | None``: a message for an exception (default: its name);
+    - ``on_differs(number, case, got, expected) -> message | None``: what to say when no known mistake
+      matches (default: "your ... differs from the reference on input N");
+    - ``compare(value) -> comparable | None``: answers are compared after this (None: the wrong form,
+      ``check_answer`` says why), exactly, on every case first, and a diagnosis must match on every case
+      (for lists of small integers, which can match a wrong rule by chance on one input);
+    - ``pass_message``: the message of a pass.
     """
 
-    def verdict(status: str, message: str) -> Verdict:
-        result = Verdict(exercise, status, message)
+    def verdict(status: str, message: str, reason: str) -> Verdict:
+        result = Verdict(exercise, status, message, reason=reason)
         if print_verdict:
-            print(result)
-            result.printed = True
+            result.show()
         return result
 
-    if fn is None:
-        return verdict("not yet", f"nothing to check: define a function `{name}` and pass it to the checker.")
-    if not callable(fn):
-        return verdict("try again", f"expected a function, got {_describe(fn)}. Pass the function itself, "
-                                    f"without calling it: `{name}`, not `{name}(...)`.")
-    if _is_template(fn):
-        return verdict("not yet", f"`{name}` is still the empty template. Replace the `...` with your code and "
-                                  "run the cell again.")
+    refused = _refusal(exercise, fn, name)
+    if refused is not None:
+        if print_verdict:
+            refused.show()
+        return refused
+
     def known_mistake(case, got):
         """The hint of the first known mistake that computes what the learner's function returned."""
         for diagnosis in diagnoses:
@@ -190,41 +461,70 @@ def run_check(
                 return diagnosis.hint
         return None
 
+    answers = []
     for number, case in enumerate(cases, start=1):
-        expected = reference(*case.args, **case.kwargs)
+        where = f"on input {number}{', ' + case.label if case.label else ''}"
         # The learner's function gets its own copy of the inputs: one that modifies them in place
-        # (labels[labels == -100] = 0) must not change what the diagnoses below are computed on.
-        args, kwargs = copy.deepcopy((case.args, case.kwargs))
+        # (labels[labels == -100] = 0) must not change what the reference and the diagnoses see.
+        args, kwargs = copy.deepcopy((case.args, case.kwargs)) if copy_inputs else (case.args, case.kwargs)
         try:
             got = fn(*args, **kwargs)
         except (NotImplementedError, NotAttempted):
-            return verdict("not yet", f"`{name}` raises NotImplementedError: write your code and run the cell again.")
+            return verdict("not yet", f"`{name}` raises NotImplementedError: write your code and run the cell again.",
+                           "not implemented")
+        except WrongAnswer as problem:  # a chapter's adapter found the answer's form wrong
+            return verdict("try again", problem.message, problem.reason)
         except Exception as error:  # the learner's bug: report it, do not crash the notebook
-            return verdict("try again", f"`{name}` raised {type(error).__name__}: {error} (on input {number}"
-                                        f"{', ' + case.label if case.label else ''}). The exercise statement lists the inputs and their shapes.")
-        if isinstance(expected, torch.Tensor):
-            if not isinstance(got, torch.Tensor):
-                return verdict("try again", f"`{name}` returned {_describe(got)}; the {what} should be {_describe(expected)}.")
-            if got.shape != expected.shape:
-                hint = known_mistake(case, got)  # a mistake may show as a shape (a [B, T] mask for a [B, 1, 1, T])
-                return verdict("try again", hint or f"`{name}` returned shape {tuple(got.shape)}; the {what} has "
-                                                    f"shape {tuple(expected.shape)}.")
+            message = on_error(error, case, number) if on_error else None
+            return verdict("try again", message or f"`{name}` raised {type(error).__name__}: {error} ({where}). The "
+                                                   "exercise statement lists the inputs and their shapes.", "raised")
+        problem = check_answer(got, case, number) if check_answer else None
+        if problem:
+            return verdict("try again", problem, "wrong type")
+        if compare is not None:
+            answers.append(compare(got))
+            continue
+        expected = reference(*case.args, **case.kwargs)
+        problem = _kind_problem(got, expected, name, what)
+        if problem:  # a known mistake may return another kind (one name instead of a list of them)
+            hint = known_mistake(case, got)
+            return verdict("try again", hint or problem, "known mistake" if hint else "wrong type")
+        if isinstance(expected, torch.Tensor) and got.shape != expected.shape:
+            hint = known_mistake(case, got)  # a mistake may show as a shape (a [B, T] mask for a [B, 1, 1, T])
+            return verdict("try again", hint or f"`{name}` returned shape {tuple(got.shape)}; the {what} has "
+                                                f"shape {tuple(expected.shape)}.", "known mistake" if hint else "wrong shape")
         if not _close(got, expected, atol, rtol):
             hint = known_mistake(case, got)
             if hint:
-                return verdict("try again", hint)
+                return verdict("try again", hint, "known mistake")
+            if isinstance(expected, torch.Tensor) and not torch.isfinite(got).all() and torch.isfinite(expected).all():
+                return verdict("try again", f"your {what} contains NaN or infinite values on input {number}, "
+                                            "where the reference has none. Look for an overflow (a very large "
+                                            "number multiplied or exponentiated) or a division by zero.", "not finite")
+            message = on_differs(number, case, got, expected) if on_differs else None
+            if message:
+                return verdict("try again", message, "differs")
             detail = ""
-            if isinstance(expected, torch.Tensor) and isinstance(got, torch.Tensor):
-                if not torch.isfinite(got).all() and torch.isfinite(expected).all():
-                    return verdict("try again", f"your {what} contains NaN or infinite values on input {number}, "
-                                                "where the reference has none. Look for an overflow (a very large "
-                                                "number multiplied or exponentiated) or a division by zero.")
+            if isinstance(expected, torch.Tensor):
                 detail = f" (max |difference| {(got.double() - expected.double()).abs().max().item():.3g})"
-            elif isinstance(expected, (int, float)):
-                try:
-                    detail = f" (yours {float(got):.4g}, expected {float(expected):.4g})"
-                except (TypeError, ValueError):
-                    detail = ""
+            elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
+                detail = f" (yours {as_number(got):.4g}, expected {float(expected):.4g})"
             return verdict("try again", f"your {what} differs from the reference on input {number}{detail}. "
-                                        "Compare your steps with the notebook's derivation.")
-    return verdict("pass", f"your {what} matches the reference on {len(cases)} fresh inputs.")
+                                        "Compare your steps with the notebook's derivation.", "differs")
+    if compare is not None:
+        expected = [compare(reference(*copy.deepcopy(case.args), **case.kwargs)) for case in cases]
+        if answers != expected:
+            for diagnosis in diagnoses:
+                try:
+                    wrong = [compare(diagnosis.wrong(*copy.deepcopy(case.args), **case.kwargs)) for case in cases]
+                except Exception:
+                    continue
+                if wrong == answers:
+                    return verdict("try again", diagnosis.hint, "known mistake")
+            for number, (case, got, right) in enumerate(zip(cases, answers, expected), start=1):
+                if got != right:
+                    message = on_differs(number, case, got, right) if on_differs else None
+                    return verdict("try again", message or f"your {what} differs from the reference on input "
+                                                           f"{number}. Compare your steps with the notebook's "
+                                                           "derivation.", "differs")
+    return verdict("pass", pass_message or f"your {what} matches the reference on {len(cases)} fresh inputs.", "pass")

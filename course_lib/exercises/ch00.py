@@ -14,15 +14,9 @@ from __future__ import annotations
 import torch
 
 from ..parity import ParityReport, ParityRow
-from . import Case, Diagnosis, Verdict, run_check
+from . import Case, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_max_abs_diff", "check_within_tolerance", "check_failing_rows"]
-
-
-def _name(fn, default: str) -> str:
-    """The name the learner gave the function (messages quote it), or the template's name for a lambda."""
-    name = getattr(fn, "__name__", "<lambda>")
-    return default if name == "<lambda>" else name
 
 
 # --------------------------------------------------------------------------------------------
@@ -54,7 +48,8 @@ def _max_abs_diff_cases() -> list[Case]:
     return cases
 
 
-def check_max_abs_diff(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("0.1", "my_max_abs_diff")
+def check_max_abs_diff(fn, name: str) -> Verdict:
     """Exercise 0.1: ``fn(ours, theirs)`` returns the largest absolute elementwise difference."""
     diagnoses = [
         Diagnosis(lambda o, t: (o.double() - t.double()).max().item(),
@@ -69,8 +64,8 @@ def check_max_abs_diff(fn, *, print_verdict: bool = True) -> Verdict:
                   "you compared the two tensors' largest values, not the tensors element by element. Subtract first "
                   "(`ours - theirs`), then take `.abs().max()`."),
     ]
-    return run_check("0.1", fn, _max_abs_diff_cases(), _max_abs_diff, name=_name(fn, "my_max_abs_diff"),
-                     what="max |difference|", diagnoses=diagnoses, atol=1e-9, rtol=1e-6, print_verdict=print_verdict)
+    return run_check("0.1", fn, _max_abs_diff_cases(), _max_abs_diff, name=name,
+                     what="max |difference|", diagnoses=diagnoses, atol=1e-9, rtol=1e-6)
 
 
 # --------------------------------------------------------------------------------------------
@@ -102,7 +97,8 @@ def _within_tolerance_cases() -> list[Case]:
     ]
 
 
-def check_within_tolerance(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("0.2", "my_within_tolerance")
+def check_within_tolerance(fn, name: str) -> Verdict:
     """Exercise 0.2: ``fn(ours, theirs, atol=1e-5, rtol=1e-5)`` says whether max |ours - theirs| is at most
     ``atol + rtol * max|theirs|``."""
 
@@ -133,8 +129,8 @@ def check_within_tolerance(fn, *, print_verdict: bool = True) -> Verdict:
         Diagnosis(lambda o, t, atol=1e-5, rtol=1e-5: _within_tolerance(o, t),
                   "use the `atol` and `rtol` your function is given; 1e-5 is only their default."),
     ]
-    return run_check("0.2", fn, _within_tolerance_cases(), _within_tolerance, name=_name(fn, "my_within_tolerance"),
-                     what="answer", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("0.2", fn, _within_tolerance_cases(), _within_tolerance, name=name,
+                     what="answer", diagnoses=diagnoses)
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,7 +176,8 @@ def _failing_rows_cases() -> list[Case]:
     ]
 
 
-def check_failing_rows(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("0.3", "my_failing_rows")
+def check_failing_rows(fn, name: str) -> Verdict:
     """Exercise 0.3: ``fn(report)`` returns the names of the rows that do not agree, in table order."""
     diagnoses = [
         Diagnosis(lambda r: [row.name for row in r.rows if row.ok],
@@ -193,5 +190,5 @@ def check_failing_rows(fn, *, print_verdict: bool = True) -> Verdict:
         Diagnosis(lambda r: next((row.name for row in r.rows if not row.ok), None),
                   "return every failing row, as a list (an empty list when all agree), not only the first one."),
     ]
-    return run_check("0.3", fn, _failing_rows_cases(), _failing_rows, name=_name(fn, "my_failing_rows"),
-                     what="list of failing rows", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("0.3", fn, _failing_rows_cases(), _failing_rows, name=name,
+                     what="list of failing rows", diagnoses=diagnoses)

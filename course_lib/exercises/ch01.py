@@ -16,15 +16,9 @@ import math
 import torch
 from torch import nn
 
-from . import Case, Diagnosis, Verdict, run_check
+from . import Case, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_additive_mask", "check_attention", "check_pooler", "check_count_parameters"]
-
-
-def _name(fn, default: str) -> str:
-    """The name the learner gave the function (messages quote it), or the template's name for a lambda."""
-    name = getattr(fn, "__name__", "<lambda>")
-    return default if name == "<lambda>" else name
 
 
 # --------------------------------------------------------------------------------------------
@@ -48,7 +42,8 @@ def _additive_mask_cases() -> list[Case]:
     ]
 
 
-def check_additive_mask(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("1.1", "my_additive_mask")
+def check_additive_mask(fn, name: str) -> Verdict:
     """Exercise 1.1: ``fn(attention_mask, dtype=torch.float32)`` turns a ``[B, T]`` keep-mask (1 = token,
     0 = padding) into a ``[B, 1, 1, T]`` additive mask: 0 where a key may be attended,
     ``torch.finfo(dtype).min`` where it may not."""
@@ -75,8 +70,8 @@ def check_additive_mask(fn, *, print_verdict: bool = True) -> Verdict:
                   "use the minimum of the `dtype` you are given, `torch.finfo(dtype).min` (-65504 for float16): "
                   "float32's minimum does not even exist in float16, where it overflows to -inf."),
     ]
-    return run_check("1.1", fn, _additive_mask_cases(), _additive_mask, name=_name(fn, "my_additive_mask"),
-                     what="additive mask", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("1.1", fn, _additive_mask_cases(), _additive_mask, name=name,
+                     what="additive mask", diagnoses=diagnoses)
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,7 +99,8 @@ def _attention_cases() -> list[Case]:
     return cases
 
 
-def check_attention(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("1.2", "my_attention")
+def check_attention(fn, name: str) -> Verdict:
     """Exercise 1.2: ``fn(q, k, v, additive_mask)`` with q, k, v ``[B, T, d]`` and an additive mask
     ``[B, 1, T]`` returns ``softmax(q k^T / sqrt(d) + mask) v``, shape ``[B, T, d]``."""
 
@@ -127,8 +123,8 @@ def check_attention(fn, *, print_verdict: bool = True) -> Verdict:
         Diagnosis(lambda q, k, v, m: (scores(q, k) / math.sqrt(q.shape[-1]) * m).softmax(-1) @ v,
                   "the mask is *added* to the scores, not multiplied: exp(score + min) = 0, while score * 0 = score."),
     ]
-    return run_check("1.2", fn, _attention_cases(), _attention, name=_name(fn, "my_attention"),
-                     what="attention output", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("1.2", fn, _attention_cases(), _attention, name=name,
+                     what="attention output", diagnoses=diagnoses)
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,7 +150,8 @@ def _pooler_cases() -> list[Case]:
     return cases
 
 
-def check_pooler(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("1.3", "my_pooler")
+def check_pooler(fn, name: str) -> Verdict:
     """Exercise 1.3: ``fn(last_hidden_state, dense)`` returns ``tanh(dense(last_hidden_state[:, 0]))``."""
     diagnoses = [
         Diagnosis(lambda h, dense: dense(h[:, 0]),
@@ -171,8 +168,8 @@ def check_pooler(fn, *, print_verdict: bool = True) -> Verdict:
                   "`last_hidden_state[0]` is the first *sequence*; the first *token* of every sequence is "
                   "`last_hidden_state[:, 0]`."),
     ]
-    return run_check("1.3", fn, _pooler_cases(), _pooler, name=_name(fn, "my_pooler"),
-                     what="pooler output", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("1.3", fn, _pooler_cases(), _pooler, name=name,
+                     what="pooler output", diagnoses=diagnoses)
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,7 +214,8 @@ def _count_parameters_cases() -> list[Case]:
     ]
 
 
-def check_count_parameters(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("1.4", "my_count_parameters")
+def check_count_parameters(fn, name: str) -> Verdict:
     """Exercise 1.4: ``fn(config)`` returns the number of parameters of ``BertModel(config)``, computed from
     the config alone."""
 
@@ -258,5 +256,5 @@ def check_count_parameters(fn, *, print_verdict: bool = True) -> Verdict:
         Diagnosis(lambda c: changed(c, num_hidden_layers=1),
                   "multiply the per-layer count by `config.num_hidden_layers`: every layer has its own weights."),
     ]
-    return run_check("1.4", fn, _count_parameters_cases(), _count_parameters, name=_name(fn, "my_count_parameters"),
-                     what="parameter count", diagnoses=diagnoses, atol=0, rtol=0, print_verdict=print_verdict)
+    return run_check("1.4", fn, _count_parameters_cases(), _count_parameters, name=name,
+                     what="parameter count", diagnoses=diagnoses, atol=0, rtol=0)

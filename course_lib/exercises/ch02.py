@@ -15,17 +15,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import Case, Diagnosis, Verdict, run_check
+from . import Case, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_mlm_loss", "check_nsp_loss", "check_pretraining_loss"]
 
 IGNORE_INDEX = -100
-
-
-def _name(fn, default: str) -> str:
-    """The name the learner gave the function (messages quote it), or the template's name for a lambda."""
-    name = getattr(fn, "__name__", "<lambda>")
-    return default if name == "<lambda>" else name
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,11 +92,12 @@ _MLM_DIAGNOSES = [
 ]
 
 
-def check_mlm_loss(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("2.1", "my_mlm_loss")
+def check_mlm_loss(fn, name: str) -> Verdict:
     """Exercise 2.1: ``fn(logits, labels)`` with logits ``[B, T, vocab]`` and labels ``[B, T]`` (-100 where
     nothing is scored) returns the mean cross-entropy over the scored positions, a scalar tensor."""
-    return run_check("2.1", fn, _mlm_cases(), _mlm, name=_name(fn, "my_mlm_loss"), what="MLM loss",
-                     diagnoses=_MLM_DIAGNOSES, print_verdict=print_verdict)
+    return run_check("2.1", fn, _mlm_cases(), _mlm, name=name, what="MLM loss",
+                     diagnoses=_MLM_DIAGNOSES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,11 +128,12 @@ _NSP_DIAGNOSES = [
 ]
 
 
-def check_nsp_loss(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("2.2", "my_nsp_loss")
+def check_nsp_loss(fn, name: str) -> Verdict:
     """Exercise 2.2: ``fn(seq_relationship_logits, next_sentence_label)`` with logits ``[B, 2]`` and labels
     ``[B]`` (0 = B follows A, 1 = B is random) returns the mean two-class cross-entropy."""
-    return run_check("2.2", fn, _nsp_cases(), _nsp, name=_name(fn, "my_nsp_loss"), what="NSP loss",
-                     diagnoses=_NSP_DIAGNOSES, print_verdict=print_verdict)
+    return run_check("2.2", fn, _nsp_cases(), _nsp, name=name, what="NSP loss",
+                     diagnoses=_NSP_DIAGNOSES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,7 +158,8 @@ def _pretraining_cases() -> list[Case]:
     return cases
 
 
-def check_pretraining_loss(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("2.3", "my_pretraining_loss")
+def check_pretraining_loss(fn, name: str) -> Verdict:
     """Exercise 2.3: ``fn(prediction_logits, seq_relationship_logits, labels, next_sentence_label)`` returns
     BertForPreTraining's loss: the MLM mean plus the NSP mean."""
 
@@ -180,5 +177,5 @@ def check_pretraining_loss(fn, *, print_verdict: bool = True) -> Verdict:
         *(Diagnosis(lambda p, s, lab, nsl, wrong=d.wrong: _mlm(p, lab) + wrong(s, nsl), "in the NSP part: " + d.hint)
           for d in _NSP_DIAGNOSES),
     ]
-    return run_check("2.3", fn, _pretraining_cases(), _pretraining, name=_name(fn, "my_pretraining_loss"),
-                     what="pre-training loss", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("2.3", fn, _pretraining_cases(), _pretraining, name=name,
+                     what="pre-training loss", diagnoses=diagnoses)

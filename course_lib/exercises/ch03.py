@@ -17,7 +17,7 @@ import torch
 
 from ..backbone import make_additive_mask
 from ..losses.pretraining import IGNORE_INDEX, shift_labels_for_causal_lm
-from . import Case, Diagnosis, Verdict, run_check
+from . import Case, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_mlm_replacement", "check_shift_labels", "check_causal_mask", "reference_mlm_replacement",
            "reference_causal_mask"]
@@ -97,7 +97,8 @@ def _replacement_cases() -> list[Case]:
     return cases
 
 
-def check_mlm_replacement(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("3.1", "my_mlm_replacement")
+def check_mlm_replacement(fn, name: str) -> Verdict:
     """Exercise 3.1: ``fn(input_ids, selected, mask_draw, random_draw, random_ids, mask_token_id)``
     returns the ids the model sees after the 80/10/10 replacement."""
     cases = _replacement_cases()
@@ -118,8 +119,8 @@ def check_mlm_replacement(fn, *, print_verdict: bool = True) -> Verdict:
                   "every selected token became [MASK]. Only those with `mask_draw` True do (80 %); 10 % get a "
                   "random id and 10 % stay unchanged, so the model cannot ignore real tokens" + section + "."),
     ]
-    verdict = run_check("3.1", fn, cases, reference_mlm_replacement, name="my_mlm_replacement",
-                        what="masked input tensor", diagnoses=diagnoses, print_verdict=False)
+    verdict = run_check("3.1", fn, cases, reference_mlm_replacement, name=name,
+                        what="masked input tensor", diagnoses=diagnoses)
     if verdict:
         # run_check gives the learner's function copies of the inputs; call it once more to see
         # whether it writes into `input_ids` (the result would still be right).
@@ -133,10 +134,7 @@ def check_mlm_replacement(fn, *, print_verdict: bool = True) -> Verdict:
             verdict = Verdict("3.1", "try again",
                               "your result is right, but your function changed `input_ids` in place. Work on a "
                               "copy (`inputs = input_ids.clone()`), as `mask_tokens` does: the caller still needs "
-                              "the original ids, for the labels.")
-    if print_verdict:
-        print(verdict)
-        verdict.printed = True
+                              "the original ids, for the labels.", reason="changed input")
     return verdict
 
 
@@ -168,7 +166,8 @@ def _shift_cases() -> list[Case]:
             Case(args=(single,), label="sequences of length 1")]
 
 
-def check_shift_labels(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("3.2", "my_shift_labels")
+def check_shift_labels(fn, name: str) -> Verdict:
     """Exercise 3.2: ``fn(labels)`` returns the labels shifted for the causal-LM loss, same shape."""
     section = " (notebook section 4)"
     diagnoses = [
@@ -183,8 +182,8 @@ def check_shift_labels(fn, *, print_verdict: bool = True) -> Verdict:
                   "to predict the start of the sequence. Drop the first label and append -100 instead"
                   + section + "."),
     ]
-    return run_check("3.2", fn, _shift_cases(), shift_labels_for_causal_lm, name="my_shift_labels",
-                     what="shifted label tensor", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("3.2", fn, _shift_cases(), shift_labels_for_causal_lm, name=name,
+                     what="shifted label tensor", diagnoses=diagnoses)
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,7 +230,8 @@ def _mask_cases() -> list[Case]:
             Case(args=(torch.ones(2, 1, dtype=torch.long),), label="sequences of length 1")]
 
 
-def check_causal_mask(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("3.3", "my_causal_mask")
+def check_causal_mask(fn, name: str) -> Verdict:
     """Exercise 3.3: ``fn(attention_mask)`` returns the ``[batch, T, T]`` boolean matrix of allowed
     (query, key) pairs."""
     section = " (notebook section 4, the yes/no picture)"
@@ -249,5 +249,5 @@ def check_causal_mask(fn, *, print_verdict: bool = True) -> Verdict:
                   "a position may attend to itself: keep the diagonal (`tril()`, not `tril(-1)`). Only keys AFTER "
                   "the query are blocked" + section + "."),
     ]
-    return run_check("3.3", fn, _mask_cases(), reference_causal_mask, name="my_causal_mask",
-                     what="causal mask", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("3.3", fn, _mask_cases(), reference_causal_mask, name=name,
+                     what="causal mask", diagnoses=diagnoses)

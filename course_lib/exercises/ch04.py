@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from ..tying import _resized_rows
-from . import Case, Diagnosis, Verdict, _describe, run_check
+from . import Case, Diagnosis, Verdict, _describe, as_number, checker, run_check
 
 __all__ = ["check_pretraining_parameter_count", "check_tied_gradient", "check_resize_rows",
            "reference_parameter_count", "reference_tied_gradient", "reference_resize_rows"]
@@ -88,7 +88,8 @@ def _count_cases() -> list[Case]:
     ]
 
 
-def check_pretraining_parameter_count(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("4.1", "my_pretraining_parameter_count")
+def check_pretraining_parameter_count(fn, name: str) -> Verdict:
     """Exercise 4.1: ``fn(config)`` returns the number of distinct parameters of a tied
     ``BertForPreTraining`` built from ``config``."""
     section = " (notebook section 2)"
@@ -110,35 +111,21 @@ def check_pretraining_parameter_count(fn, *, print_verdict: bool = True) -> Verd
                   "your count is short by the LayerNorms: each has a weight and a bias of size hidden, and there is "
                   "one after the embeddings, two in every layer and one in the MLM head's transform."),
     ]
-    cases = _count_cases()
-    verdict = run_check("4.1", fn, cases, reference_parameter_count, name="my_pretraining_parameter_count",
-                        what="parameter count", diagnoses=diagnoses, atol=0.5, rtol=0.0, print_verdict=False)
-    if verdict.status == "try again" and verdict.message.startswith("your parameter count differs"):
-        # The generic message rounds to 4 digits and says nothing about the type: a count needs the
-        # exact numbers and the gap.
-        for number, case in enumerate(cases, start=1):
-            expected = reference_parameter_count(*case.args)
-            try:
-                got = fn(*case.args)
-            except Exception:
-                break
-            if isinstance(got, bool) or not isinstance(got, (int, float, torch.Tensor)) or (
-                    isinstance(got, torch.Tensor) and got.numel() != 1):
-                verdict = Verdict("4.1", "try again",
-                                  f"`my_pretraining_parameter_count` returned {_describe(got)}; return the count as "
-                                  "one whole number, an int such as 110_106_428.")
-                break
-            value = got.item() if isinstance(got, torch.Tensor) else got
-            if value != expected:
-                verdict = Verdict("4.1", "try again",
-                                  f"for input {number} ({case.label}) you count {value:,}; the model has "
-                                  f"{expected:,} distinct parameters ({value - expected:+,}). Go through the "
-                                  "modules in the statement one by one: the size of the gap tells which one.")
-                break
-    if print_verdict:
-        print(verdict)
-        verdict.printed = True
-    return verdict
+
+    def check_answer(got, case, number):
+        if as_number(got) is None:
+            return f"`{name}` returned {_describe(got)}; return the count as one whole number, an int such as 110_106_428."
+        return None
+
+    def on_differs(number, case, got, expected):
+        # The generic message rounds to 4 digits: a count needs the exact numbers and the gap.
+        value = got.item() if hasattr(got, "item") else got
+        return (f"for input {number} ({case.label}) you count {value:,}; the model has {expected:,} distinct "
+                f"parameters ({value - expected:+,}). Go through the modules in the statement one by one: the "
+                "size of the gap tells which one.")
+
+    return run_check("4.1", fn, _count_cases(), reference_parameter_count, name=name, what="parameter count",
+                     diagnoses=diagnoses, atol=0.5, rtol=0.0, check_answer=check_answer, on_differs=on_differs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,7 +184,8 @@ def _gradient_cases() -> list[Case]:
     return cases
 
 
-def check_tied_gradient(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("4.2", "my_tied_gradient")
+def check_tied_gradient(fn, name: str) -> Verdict:
     """Exercise 4.2: ``fn(E, bias, ids, labels)`` returns the gradient of the toy tied model's loss
     with respect to ``E`` ([vocab, hidden])."""
     section = " (notebook section 3)"
@@ -217,8 +205,8 @@ def check_tied_gradient(fn, *, print_verdict: bool = True) -> Verdict:
                   "your gradient is that of a model without the output bias: the scores are `h @ E.T + bias`. The "
                   "bias changes the softmax, hence the gradient of E."),
     ]
-    return run_check("4.2", fn, _gradient_cases(), reference_tied_gradient, name="my_tied_gradient",
-                     what="gradient of E", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("4.2", fn, _gradient_cases(), reference_tied_gradient, name=name,
+                     what="gradient of E", diagnoses=diagnoses)
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,7 +254,8 @@ def _resize_cases() -> list[Case]:
     ]
 
 
-def check_resize_rows(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("4.3", "my_resize_rows")
+def check_resize_rows(fn, name: str) -> Verdict:
     """Exercise 4.3: ``fn(old, new_num_tokens, fill)`` returns ``old`` resized along dim 0."""
     section = " (notebook section 4)"
     diagnoses = [
@@ -282,5 +271,5 @@ def check_resize_rows(fn, *, print_verdict: bool = True) -> Verdict:
         Diagnosis(_keeps_last_rows,
                   "when shrinking, keep the FIRST `new_num_tokens` rows: token id i must still mean row i."),
     ]
-    return run_check("4.3", fn, _resize_cases(), reference_resize_rows, name="my_resize_rows",
-                     what="resized tensor", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("4.3", fn, _resize_cases(), reference_resize_rows, name=name,
+                     what="resized tensor", diagnoses=diagnoses)

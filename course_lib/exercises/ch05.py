@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from ..losses.classification import (MULTI_LABEL, PROBLEM_TYPES, REGRESSION, SINGLE_LABEL, infer_problem_type,
                                      multi_label_loss, regression_loss)
-from . import Case, Diagnosis, Verdict, _describe, run_check
+from . import Case, Diagnosis, Verdict, _describe, checker, run_check
 
 __all__ = ["check_problem_type", "check_regression_loss", "check_multi_label_loss", "reference_problem_type"]
 
@@ -84,7 +84,8 @@ def _problem_cases() -> list[Case]:
     ]
 
 
-def check_problem_type(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("5.1", "my_problem_type")
+def check_problem_type(fn, name: str) -> Verdict:
     """Exercise 5.1: ``fn(num_labels, labels)`` returns the ``problem_type`` string transformers
     infers: ``"regression"``, ``"single_label_classification"`` or ``"multi_label_classification"``."""
     section = " (notebook section 2, the table)"
@@ -107,35 +108,20 @@ def check_problem_type(fn, *, print_verdict: bool = True) -> Verdict:
                   "when they are 1-D class ids like 2.0 (BCE then fails on the shape), and integer labels other "
                   "than int64/int32 are not class ids" + section + "."),
     ]
-    cases = _problem_cases()
-    verdict = run_check("5.1", fn, cases, reference_problem_type, name="my_problem_type", what="problem type",
-                        diagnoses=diagnoses, print_verdict=False)
-    if verdict.status == "try again" and verdict.message.startswith("your problem type differs"):
+
+    def on_differs(number, case, got, expected):
         # The generic message says neither what came back nor on which labels: say both.
-        for case in cases:
-            try:
-                got = fn(*copy.deepcopy(case.args))
-            except Exception:
-                break
-            expected = reference_problem_type(*case.args)
-            if got == expected:
-                continue
-            if not isinstance(got, str):
-                message = (f"`my_problem_type` returned {_describe(got)}; return one of the strings "
-                           f"{', '.join(repr(p) for p in PROBLEM_TYPES)}.")
-            elif got not in PROBLEM_TYPES:
-                message = (f"{got!r} is not a problem type transformers knows; the three are "
-                           f"{', '.join(repr(p) for p in PROBLEM_TYPES)}. A misspelt `config.problem_type` makes "
-                           "transformers silently return loss=None.")
-            else:
-                message = (f"for {case.label} you answer {got!r}; transformers chooses {expected!r}. Go through the "
-                           "rule in order: num_labels first, then the dtype" + section + ".")
-            verdict = Verdict("5.1", "try again", message)
-            break
-    if print_verdict:
-        print(verdict)
-        verdict.printed = True
-    return verdict
+        if not isinstance(got, str):
+            return f"`{name}` returned {_describe(got)}; return one of the strings {', '.join(repr(p) for p in PROBLEM_TYPES)}."
+        if got not in PROBLEM_TYPES:
+            return (f"{got!r} is not a problem type transformers knows; the three are "
+                    f"{', '.join(repr(p) for p in PROBLEM_TYPES)}. A misspelt `config.problem_type` makes "
+                    "transformers silently return loss=None.")
+        return (f"for {case.label} you answer {got!r}; transformers chooses {expected!r}. Go through the "
+                "rule in order: num_labels first, then the dtype" + section + ".")
+
+    return run_check("5.1", fn, _problem_cases(), reference_problem_type, name=name, what="problem type",
+                     diagnoses=diagnoses, on_differs=on_differs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,7 +163,8 @@ def _regression_cases() -> list[Case]:
     return cases
 
 
-def check_regression_loss(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("5.2", "my_regression_loss")
+def check_regression_loss(fn, name: str) -> Verdict:
     """Exercise 5.2: ``fn(logits [B, 1], labels [B])`` returns the mean squared error, a scalar tensor."""
     section = " (notebook section 2, Regression)"
     broadcast = ("your loss averages a [B, B] table: `logits` is [B, 1] and `labels` is [B], so `logits - labels` "
@@ -196,8 +183,8 @@ def check_regression_loss(fn, *, print_verdict: bool = True) -> Verdict:
         Diagnosis(_absolute, "you averaged absolute errors (L1). The regression loss squares the errors, so large "
                              "misses cost more than small ones" + section + "."),
     ]
-    return run_check("5.2", fn, _regression_cases(), regression_loss, name="my_regression_loss",
-                     what="regression loss", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("5.2", fn, _regression_cases(), regression_loss, name=name,
+                     what="regression loss", diagnoses=diagnoses)
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,7 +240,8 @@ def _multi_label_cases() -> list[Case]:
             Case(args=(confident, labels), label="confident logits, |logit| up to 30")]
 
 
-def check_multi_label_loss(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("5.3", "my_multi_label_loss")
+def check_multi_label_loss(fn, name: str) -> Verdict:
     """Exercise 5.3: ``fn(logits [B, L], labels [B, L])`` returns the multi-label binary cross-entropy
     from the logits, averaged over all B x L cells, a scalar tensor."""
     section = " (notebook section 2, Multi-label)"
@@ -283,5 +271,5 @@ def check_multi_label_loss(fn, *, print_verdict: bool = True) -> Verdict:
         Diagnosis(_naive_logs, unstable),
         Diagnosis(_naive_clamped, unstable),
     ]
-    return run_check("5.3", fn, _multi_label_cases(), multi_label_loss, name="my_multi_label_loss",
-                     what="multi-label loss", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("5.3", fn, _multi_label_cases(), multi_label_loss, name=name,
+                     what="multi-label loss", diagnoses=diagnoses)

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from ..losses.classification import IGNORE_INDEX, multiple_choice_loss
 from ..multiple_choice import flatten_choices
-from . import Case, Diagnosis, Verdict, run_check
+from . import Case, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_flatten_choices", "check_multiple_choice_loss", "reference_multiple_choice_loss"]
 
@@ -56,7 +56,8 @@ def _flatten_cases() -> list[Case]:
     ]
 
 
-def check_flatten_choices(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("6.1", "my_flatten_choices")
+def check_flatten_choices(fn, name: str) -> Verdict:
     """Exercise 6.1: ``fn(tensor)`` turns ``[batch, choices, ...]`` into ``[batch * choices, ...]``."""
     section = " (notebook section 1)"
     diagnoses = [
@@ -76,8 +77,8 @@ def check_flatten_choices(fn, *, print_verdict: bool = True) -> Verdict:
                   "right for [batch, choices, seq_len], but inputs_embeds is [batch, choices, seq_len, hidden]: keep "
                   "EVERY axis after the second, `tensor.reshape(-1, *tensor.shape[2:])`" + section + "."),
     ]
-    return run_check("6.1", fn, _flatten_cases(), flatten_choices, name="my_flatten_choices",
-                     what="flattened tensor", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("6.1", fn, _flatten_cases(), flatten_choices, name=name,
+                     what="flattened tensor", diagnoses=diagnoses)
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,7 +139,8 @@ def _loss_cases() -> list[Case]:
     return cases
 
 
-def check_multiple_choice_loss(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("6.2", "my_multiple_choice_loss")
+def check_multiple_choice_loss(fn, name: str) -> Verdict:
     """Exercise 6.2: ``fn(scores [B*C, 1], labels [B], num_choices)`` returns the cross-entropy over the
     choices, averaged over the questions whose label is not -100, a scalar tensor."""
     section = " (notebook section 2)"
@@ -168,5 +170,5 @@ def check_multiple_choice_loss(fn, *, print_verdict: bool = True) -> Verdict:
                   "one choice is right, so they compete: a softmax across the C scores of a question and "
                   "cross-entropy with the index of the right one" + section + "."),
     ]
-    return run_check("6.2", fn, _loss_cases(), reference_multiple_choice_loss, name="my_multiple_choice_loss",
-                     what="multiple-choice loss", diagnoses=diagnoses, print_verdict=print_verdict)
+    return run_check("6.2", fn, _loss_cases(), reference_multiple_choice_loss, name=name,
+                     what="multiple-choice loss", diagnoses=diagnoses)

@@ -28,71 +28,27 @@ from ..losses.token_and_span import (
 )
 from ..task_data.ner import LABELS, entity_spans
 from ..token_classification import align_labels_with_tokens
-from . import Case, Diagnosis, Verdict, _describe, _is_template, run_check
+from . import Case, _describe, Diagnosis, _is_template, Verdict, checker, run_check
 
 __all__ = ["check_align_labels", "check_token_loss", "check_entity_spans"]
 
 
-def _attempted(fn) -> bool:
-    return fn is not None and callable(fn) and not _is_template(fn)
+def _list_hooks(name, normalize, form_problem, on_error=None) -> dict:
+    """run_check's hooks for an answer that is a list: compared after ``normalize`` (None: the wrong form,
+    ``form_problem(got, case)`` says why), exactly and on every input, a known mistake matched on every input
+    (a list of small integers can match a wrong rule by chance on one input)."""
 
+    def check_answer(got, case, number):
+        if normalize(got) is None:
+            return f"`{name}` {form_problem(got, case)} (on input {number}, {case.label})."
+        return None
 
-def _name(fn, default: str) -> str:
-    name = getattr(fn, "__name__", "<lambda>")
-    return default if name == "<lambda>" else name
+    def error_message(error, case, number):
+        hint = on_error(error, case) if on_error else None
+        return (f"`{name}` raised {type(error).__name__}: {error} (on input {number}, {case.label}). "
+                + (hint or "The exercise statement lists the inputs."))
 
-
-def _say(exercise: str, status: str, message: str, print_verdict: bool) -> Verdict:
-    verdict = Verdict(exercise, status, message)
-    if print_verdict:
-        print(verdict)
-        verdict.printed = True
-    return verdict
-
-
-def _check_lists(exercise, fn, *, name, what, cases, reference, normalize, form_problem, diagnoses,
-                 first_difference, print_verdict, on_error=lambda error, case: None):
-    """Run ``fn`` on every case; pass if every answer (after ``normalize``) equals the reference's.
-
-    Otherwise a diagnosis whose wrong answer equals the learner's on every case gives its hint, and
-    failing that ``first_difference(case, got, expected)`` describes the first input that differs."""
-    if not _attempted(fn):  # None, not callable, or the empty template: run_check's standard messages
-        return run_check(exercise, fn, [], reference, name=name, what=what, print_verdict=print_verdict)
-    answers = []
-    for number, case in enumerate(cases, start=1):
-        args = copy.deepcopy(case.args)  # a learner's in-place change must not reach the reference
-        try:
-            got = fn(*args)
-        except NotImplementedError:
-            return _say(exercise, "not yet", f"`{name}` raises NotImplementedError: write your code and run the "
-                                             "cell again.", print_verdict)
-        except Exception as error:  # the learner's bug: report it, do not crash the notebook
-            hint = on_error(error, case)
-            if hint:
-                return _say(exercise, "try again", f"`{name}` raised {type(error).__name__}: {error} (on input "
-                                                   f"{number}, {case.label}). {hint}", print_verdict)
-            message = (f"`{name}` raised {type(error).__name__}: {error} (on input {number}, {case.label}). The "
-                       "exercise statement lists the inputs.")
-            return _say(exercise, "try again", message, print_verdict)
-        normal = normalize(got)
-        if normal is None:
-            return _say(exercise, "try again", f"`{name}` {form_problem(got, case)} (on input {number}, "
-                                               f"{case.label}).", print_verdict)
-        answers.append(normal)
-    expected = [normalize(reference(*case.args)) for case in cases]
-    if answers == expected:
-        return _say(exercise, "pass", f"your {what} matches the reference on {len(cases)} fresh inputs.", print_verdict)
-    for diagnosis in diagnoses:
-        try:
-            wrong = [normalize(diagnosis.wrong(*copy.deepcopy(case.args))) for case in cases]
-        except Exception:
-            continue
-        if wrong == answers:
-            return _say(exercise, "try again", diagnosis.hint, print_verdict)
-    for number, (case, got, right) in enumerate(zip(cases, answers, expected), start=1):
-        if got != right:
-            return _say(exercise, "try again", first_difference(number, case, got, right), print_verdict)
-    raise AssertionError("unreachable: the answers differ somewhere")
+    return dict(check_answer=check_answer, on_error=error_message, compare=normalize)
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,10 +163,10 @@ def _int_list(result):
 _SECTION2 = "(section 2)"
 
 
-def check_align_labels(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("7.1", "my_align_labels")
+def check_align_labels(fn, name: str) -> Verdict:
     """Exercise 7.1: ``fn(word_labels, word_ids)`` returns one label per token: the word's label on the
     first piece of each word, -100 on the other pieces and on every token whose word id is None."""
-    name = _name(fn, "my_align_labels")
     cases = _align_cases()
 
     def form_problem(got, case):
@@ -258,9 +214,9 @@ def check_align_labels(fn, *, print_verdict: bool = True) -> Verdict:
             return "Tokens whose word id is None ([CLS], [SEP], padding) have no word: give them -100 first."
         return None
 
-    return _check_lists(
-        "7.1", fn, name=name, what="list of token labels", cases=cases, reference=_align, normalize=_int_list,
-        on_error=align_error, form_problem=form_problem, first_difference=first_difference, print_verdict=print_verdict,
+    return run_check(
+        "7.1", fn, cases, _align, name=name, what="list of token labels", on_differs=first_difference,
+        **_list_hooks(name, _int_list, form_problem, align_error),
         diagnoses=[
             Diagnosis(_align_all_pieces,
                       "you labelled every sub-token: all pieces of a word carry its label (that is "
@@ -325,7 +281,8 @@ def _loss_cases() -> list[Case]:
     return cases
 
 
-def check_token_loss(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("7.2", "my_token_loss")
+def check_token_loss(fn, name: str) -> Verdict:
     """Exercise 7.2: ``fn(logits, labels, attention_mask)`` with logits ``[B, T, num_labels]`` and labels,
     attention_mask ``[B, T]`` returns the loss of current transformers: the mean cross-entropy over the
     tokens whose label is not -100 (the labels alone decide; attention_mask is not needed)."""
@@ -367,20 +324,18 @@ def check_token_loss(fn, *, print_verdict: bool = True) -> Verdict:
                   "`F.nll_loss` expects log-probabilities: apply `log_softmax(-1)` to the logits first, or use "
                   "`F.cross_entropy`, which does both."),
     ]
-    name, cases = _name(fn, "my_token_loss"), _loss_cases()
-    if _attempted(fn):
-        try:
-            fn(*copy.deepcopy(cases[0].args))
-        except Exception as error:  # a shape mistake gets a hint; anything else is reported by run_check below
-            if not isinstance(error, NotImplementedError) and "target" in str(error) and (
-                    "size" in str(error) or "batch_size" in str(error)):
-                return _say("7.2", "try again", f"`{name}` raised {type(error).__name__}: {error} (on input 1, "
-                                                f"{cases[0].label}). F.cross_entropy wants logits [N, num_labels] "
-                                                "and labels [N]: flatten both, logits.reshape(-1, num_labels) and "
-                                                "labels.reshape(-1) (or put the tags in dimension 1, "
-                                                "logits.transpose(1, 2)).", print_verdict)
+    cases = _loss_cases()
+
+    def on_error(error, case, number):  # a shape mistake gets a hint; anything else gets run_check's message
+        if "target" in str(error) and ("size" in str(error) or "batch_size" in str(error)):
+            return (f"`{name}` raised {type(error).__name__}: {error} (on input {number}, {case.label}). "
+                    "F.cross_entropy wants logits [N, num_labels] and labels [N]: flatten both, "
+                    "logits.reshape(-1, num_labels) and labels.reshape(-1) (or put the tags in dimension 1, "
+                    "logits.transpose(1, 2)).")
+        return None
+
     return run_check("7.2", fn, cases, _token_loss, name=name, what="token-classification loss",
-                     diagnoses=diagnoses, print_verdict=print_verdict)
+                     diagnoses=diagnoses, on_error=on_error)
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,10 +401,10 @@ def _spans_list(result):
     return sorted(spans, key=lambda s: (s[1], s[2], s[0]))
 
 
-def check_entity_spans(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("7.3", "my_entity_spans")
+def check_entity_spans(fn, name: str) -> Verdict:
     """Exercise 7.3: ``fn(tags)`` with one BIO tag string per word returns the entities as
     ``(type, first_word, last_word)`` tuples (last_word included), the rules of ``seqeval``'s default mode."""
-    name = _name(fn, "my_entity_spans")
 
     def form_problem(got, case):
         if isinstance(got, (list, tuple, set)):
@@ -470,10 +425,9 @@ def check_entity_spans(fn, *, print_verdict: bool = True) -> Verdict:
                 "or an entity of another type opens a new one; an entity ends at O, at any B-, where the type "
                 "changes, and at the end of the sentence.")
 
-    return _check_lists(
-        "7.3", fn, name=name, what="list of entity spans", cases=_span_cases(), reference=_spans_reference,
-        normalize=_spans_list, form_problem=form_problem, first_difference=first_difference,
-        print_verdict=print_verdict,
+    return run_check(
+        "7.3", fn, _span_cases(), _spans_reference, name=name, what="list of entity spans",
+        on_differs=first_difference, **_list_hooks(name, _spans_list, form_problem),
         diagnoses=[
             Diagnosis(lambda tags: _spans_by_rule(tags, full_type=True),
                       "your types keep their prefix (\"B-PER\"): the type of an entity is the part after the dash, "

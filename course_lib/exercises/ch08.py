@@ -26,8 +26,8 @@ import torch.nn.functional as F
 
 from ..losses.token_and_span import question_answering_loss
 from ..question_answering import decode_span
-from . import Case, Diagnosis, Verdict, _describe, run_check
-from .ch07 import _attempted, _check_lists, _name, _say
+from . import Case, _describe, Diagnosis, Verdict, checker, run_check
+from .ch07 import _list_hooks
 
 __all__ = ["check_qa_loss", "check_best_span"]
 
@@ -120,23 +120,17 @@ def _qa_error_hint(error, case) -> str | None:
             "by truncation. Do not let it reach the cross-entropy as it is: " + _CLAMP_RULE)
 
 
-def check_qa_loss(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("8.1", "my_qa_loss")
+def check_qa_loss(fn, name: str) -> Verdict:
     """Exercise 8.1: ``fn(start_logits, end_logits, start_positions, end_positions)`` with logits
     ``[B, seq_len]`` and positions ``[B]`` returns ``(start_loss + end_loss) / 2``, each a cross-entropy
     over the positions, after clamping the positions into [0, seq_len] and ignoring the index seq_len."""
-    name, cases = _name(fn, "my_qa_loss"), _qa_cases()
-    if _attempted(fn):
-        for number, case in enumerate(cases, start=1):
-            try:
-                fn(*copy.deepcopy(case.args))
-            except NotImplementedError:
-                break  # run_check says "not yet"
-            except Exception as error:
-                hint = _qa_error_hint(error, case)
-                if hint is None:
-                    break  # run_check reports the exception
-                return _say("8.1", "try again", f"`{name}` raised {type(error).__name__}: {error} (on input {number}, "
-                                                f"{case.label}). {hint}", print_verdict)
+    def on_error(error, case, number):  # unclamped positions: say which rule they break
+        hint = _qa_error_hint(error, case)
+        if hint is None:
+            return None
+        return f"`{name}` raised {type(error).__name__}: {error} (on input {number}, {case.label}). {hint}"
+
     diagnoses = [
         Diagnosis(_variant(combine=lambda s, e: s + e),
                   "you added the two losses: the loss is their average, (start_loss + end_loss) / 2, so it keeps the "
@@ -171,8 +165,8 @@ def check_qa_loss(fn, *, print_verdict: bool = True) -> Verdict:
                   "cross-entropy takes raw logits and applies log-softmax itself: you applied a softmax first, so it "
                   "ran twice. Pass the logits unchanged."),
     ]
-    return run_check("8.1", fn, cases, _qa_loss, name=name, what="QA loss", diagnoses=diagnoses,
-                     print_verdict=print_verdict)
+    return run_check("8.1", fn, _qa_cases(), _qa_loss, name=name, what="QA loss", diagnoses=diagnoses,
+                     on_error=on_error)
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,12 +285,12 @@ def _span_problem(number, case, got, right) -> str:
             "best end after it can miss the best pair (section 5).")
 
 
-def check_best_span(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("8.2", "my_best_span")
+def check_best_span(fn, name: str) -> Verdict:
     """Exercise 8.2: ``fn(start_logits, end_logits, context_mask, max_answer_length, allow_no_answer)`` for ONE
     example (1-D tensors of length seq_len) returns the (start, end) token positions of the span with the highest
     start_logits[start] + end_logits[end] among the context spans with start <= end < start + max_answer_length;
     with allow_no_answer, (0, 0) when the [CLS] score start_logits[0] + end_logits[0] is higher still."""
-    name = _name(fn, "my_best_span")
 
     def form_problem(got, case):
         if isinstance(got, (tuple, list, torch.Tensor)) and len(got) == 2:
@@ -311,8 +305,5 @@ def check_best_span(fn, *, print_verdict: bool = True) -> Verdict:
                     "allow_no_answer): five arguments, in this order.")
         return None
 
-    return _check_lists(
-        "8.2", fn, name=name, what="best span", cases=_span_cases(), reference=_best_span, normalize=_pair,
-        form_problem=form_problem, diagnoses=[], first_difference=_span_problem, print_verdict=print_verdict,
-        on_error=span_error,
-    )
+    return run_check("8.2", fn, _span_cases(), _best_span, name=name, what="best span", on_differs=_span_problem,
+                     **_list_hooks(name, _pair, form_problem, span_error))

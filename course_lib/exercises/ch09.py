@@ -13,37 +13,13 @@ import functools
 
 import torch
 
-from . import Case, Diagnosis, Verdict, _describe, _is_template, run_check
+from . import Case, _describe, Diagnosis, _is_template, Verdict, checker, run_check
 from ..optim import AdamL2, AdamW, param_groups
 
 __all__ = ["check_adamw_step", "check_adam_l2_step", "check_no_decay_split"]
 
 # Step exercises work in float64, so only a real difference in the update rule can fail them.
 _STEP_TOLERANCE = dict(atol=1e-7, rtol=1e-6)
-
-
-def _attempted(fn) -> bool:
-    return fn is not None and callable(fn) and not _is_template(fn)
-
-
-def _on_copies(fn):
-    """Call ``fn`` on copies of its tensor inputs: a learner's in-place update (``m.mul_(...)``) must
-    not change the inputs that the reference and the diagnoses see afterwards."""
-    if not _attempted(fn):
-        return fn
-
-    @functools.wraps(fn)
-    def call(*args):
-        return fn(*(a.clone() if isinstance(a, torch.Tensor) else a for a in args))
-
-    return call
-
-
-def _say(exercise: str, status: str, message: str, print_verdict: bool) -> Verdict:
-    verdict = Verdict(exercise, status, message)
-    if print_verdict:
-        print(verdict)
-    return verdict
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,13 +99,14 @@ def _step_cases(seed: int, weight_decays: tuple[float, float, float, float]) -> 
     return cases
 
 
-def check_adamw_step(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("9.1", "my_adamw_step")
+def check_adamw_step(fn, name: str) -> Verdict:
     """Exercise 9.1: ``fn(p, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay)`` returns the
     parameter after one AdamW step (decoupled decay, as ``torch.optim.AdamW``)."""
     return run_check(
-        "9.1", _on_copies(fn), _step_cases(9101, (0.2, 0.1, 0.0, 0.5)) if _attempted(fn) else [],
+        "9.1", fn, _step_cases(9101, (0.2, 0.1, 0.0, 0.5)),
         functools.partial(_reference_step, AdamW),
-        name="my_adamw_step", what="AdamW step", print_verdict=print_verdict, **_STEP_TOLERANCE,
+        name=name, what="AdamW step", **_STEP_TOLERANCE,
         diagnoses=[
             Diagnosis(functools.partial(_reference_step, AdamL2),
                       "you added weight_decay * p to the gradient: that is Adam + L2, the *coupled* form "
@@ -151,12 +128,13 @@ def check_adamw_step(fn, *, print_verdict: bool = True) -> Verdict:
     )
 
 
-def check_adam_l2_step(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("9.2", "my_adam_l2_step")
+def check_adam_l2_step(fn, name: str) -> Verdict:
     """Exercise 9.2: the same signature, one step of Adam + L2 (``torch.optim.Adam(weight_decay=...)``)."""
     return run_check(
-        "9.2", _on_copies(fn), _step_cases(9202, (0.5, 0.3, 0.0, 2.0)) if _attempted(fn) else [],
+        "9.2", fn, _step_cases(9202, (0.5, 0.3, 0.0, 2.0)),
         functools.partial(_reference_step, AdamL2),
-        name="my_adam_l2_step", what="Adam + L2 step", print_verdict=print_verdict, **_STEP_TOLERANCE,
+        name=name, what="Adam + L2 step", **_STEP_TOLERANCE,
         diagnoses=[
             Diagnosis(functools.partial(_reference_step, AdamW),
                       "you decayed the weight directly (or added weight_decay * p after the division): that is "
@@ -231,26 +209,21 @@ def _form_problem(result) -> str | None:
     return f"returned {_describe(result)}; {expected}"
 
 
-def _first_misplaced(fn, cases) -> str | None:
+def _misplaced(case, got, expected) -> str | None:
     """Name the first parameter the learner put in the wrong place, for a hint more useful than 'differs'."""
-    for case in cases:
-        got = _names_pair(fn(*case.args))
-        if got is None:
-            continue
-        expected = _reference_split(*case.args)
-        lists = ("decay_names", "no_decay_names")
-        for which, (mine, right) in enumerate(zip(got, expected)):
-            for name in mine:
-                if name not in right:
-                    where = (f"belongs in {lists[1 - which]}" if name in expected[1 - which]
-                             else "is not a trainable parameter name of this model")
-                    return f"on {case.label}, `{name}` is in your {lists[which]} but {where}."
-        for which, (mine, right) in enumerate(zip(got, expected)):
-            for name in right:
-                if name not in mine:
-                    return f"on {case.label}, `{name}` is missing from your {lists[which]}."
-            if len(mine) != len(set(mine)):
-                return f"on {case.label}, your {lists[which]} lists a name twice: each tensor once."
+    lists = ("decay_names", "no_decay_names")
+    for which, (mine, right) in enumerate(zip(got, expected)):
+        for name in mine:
+            if name not in right:
+                where = (f"belongs in {lists[1 - which]}" if name in expected[1 - which]
+                         else "is not a trainable parameter name of this model")
+                return f"on {case.label}, `{name}` is in your {lists[which]} but {where}."
+    for which, (mine, right) in enumerate(zip(got, expected)):
+        for name in right:
+            if name not in mine:
+                return f"on {case.label}, `{name}` is missing from your {lists[which]}."
+        if len(mine) != len(set(mine)):
+            return f"on {case.label}, your {lists[which]} lists a name twice: each tensor once."
     return None
 
 
@@ -286,29 +259,24 @@ def _split_swapped(model):
     return skip, decay
 
 
-def check_no_decay_split(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("9.3", "my_no_decay_split")
+def check_no_decay_split(fn, name: str) -> Verdict:
     """Exercise 9.3: ``fn(model)`` returns ``(decay_names, no_decay_names)``, the names of the trainable
     parameters that get weight decay and those that do not (biases and LayerNorm weights), each tensor once."""
-    name = "my_no_decay_split"
-    cases = _split_cases() if _attempted(fn) else []
-    if cases:
-        try:
-            first = fn(*cases[0].args)
-        except Exception:
-            first = None  # run_check runs it again and reports the exception kindly
-        else:
-            problem = _form_problem(first)
-            if problem:
-                return _say("9.3", "try again", f"`{name}` {problem}", print_verdict)
+    def check_answer(got, case, number):
+        problem = _form_problem(got)
+        return f"`{name}` {problem}" if problem else None
 
-    def sorted_fn(model):
-        result = fn(model)
-        return _names_pair(result) or result
+    def on_differs(number, case, got, expected):
+        where = _misplaced(case, got, expected)
+        if where:
+            return (f"{where} Decayed: weight matrices and embeddings; not decayed: biases and LayerNorm weights; "
+                    "frozen parameters: neither (section 7).")
+        return None
 
-    checked = functools.wraps(fn)(sorted_fn) if _attempted(fn) else fn
-    verdict = run_check(
-        "9.3", checked, cases, _reference_split,
-        name=name, what="split into decayed and not-decayed names", print_verdict=False,
+    return run_check(
+        "9.3", fn, _split_cases(), _reference_split, name=name, what="split into decayed and not-decayed names",
+        check_answer=check_answer, on_differs=on_differs, compare=_names_pair,
         diagnoses=[
             Diagnosis(_split_swapped,
                       "your two lists are swapped: return the decayed names first, (decay_names, "
@@ -328,13 +296,3 @@ def check_no_decay_split(fn, *, print_verdict: bool = True) -> Verdict:
                       "so they belong in neither group: skip them, as `param_groups` does."),
         ],
     )
-    if verdict.status == "try again" and verdict.message.startswith("your split"):
-        where = None
-        try:
-            where = _first_misplaced(fn, cases)
-        except Exception:
-            pass
-        if where:
-            verdict = Verdict("9.3", "try again", f"{where} Decayed: weight matrices and embeddings; not decayed: "
-                                                  "biases and LayerNorm weights; frozen parameters: neither (section 7).")
-    return _say(verdict.exercise, verdict.status, verdict.message, print_verdict)

@@ -12,32 +12,16 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 
 import torch
 
-from . import Case, Diagnosis, Verdict, _describe, _is_template, run_check
+from . import Case, Diagnosis, Verdict, WrongAnswer, _describe, as_number, checker, run_check
 from .. import schedules
 
 __all__ = ["check_constant_with_warmup", "check_linear_with_warmup", "check_cosine_with_warmup",
            "check_polynomial_decay"]
 
 _TOLERANCE = dict(atol=1e-6, rtol=1e-5)
-
-
-def _attempted(fn) -> bool:
-    return fn is not None and callable(fn) and not _is_template(fn)
-
-
-def _number(value):
-    """``value`` as a float if it is one real number (a Python or numpy number, a one-element tensor), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, torch.Tensor):
-        return float(value) if value.numel() == 1 and not value.is_complex() else None
-    if isinstance(value, numbers.Real):
-        return float(value)
-    return None
 
 
 class _Setting:
@@ -54,58 +38,40 @@ def _curve(schedule, setting: _Setting) -> torch.Tensor:
     return torch.tensor([schedule(step, *setting.values) for step in setting.steps], dtype=torch.float64)
 
 
-def _check_schedule(exercise, fn, *, name, what, names, settings, reference, diagnoses, print_verdict, advice):
+def _check_schedule(exercise, fn, *, name, what, names, settings, reference, diagnoses, advice):
     """Run ``fn`` over every step of every setting; a non-number answer, an exception or a wrong
     value gets a message that names the step and the setting."""
+    cases = [Case((_Setting(names, values, last),), label=str(_Setting(names, values, last)))
+             for values, last in settings]
 
-    def say(status, message):
-        verdict = Verdict(exercise, status, message)
-        if print_verdict:
-            print(verdict)
-        return verdict
+    def learner_curve(setting):
+        curve = []
+        for step in setting.steps:
+            value = fn(step, *setting.values)
+            number = as_number(value)
+            if number is None:  # every answer must be one real number: say so at the first step where it is not
+                kind = "a complex number" if isinstance(value, complex) else _describe(value)
+                raise WrongAnswer(f"`{name}` returned {kind} at step {step} ({setting}); it should return the "
+                                  "multiplier f(step), one float such as 0.5.")
+            curve.append(number)
+        return torch.tensor(curve, dtype=torch.float64)
 
-    cases = []
-    if _attempted(fn):
-        cases = [Case((_Setting(names, values, last),), label=str(_Setting(names, values, last)))
-                 for values, last in settings]
-        # Every answer must be one real number; say so at the first step where it is not.
-        for case in cases:
-            setting = case.args[0]
-            for step in setting.steps:
-                try:
-                    value = fn(step, *setting.values)
-                except Exception:
-                    break  # run_check reports the exception on this input
-                if _number(value) is None:
-                    kind = "a complex number" if isinstance(value, complex) else _describe(value)
-                    return say("try again", f"`{name}` returned {kind} at step {step} ({setting}); it should "
-                                            f"return the multiplier f(step), one float such as 0.5.")
+    def on_differs(number, case, got, expected):  # no known mistake matched: point at the first step that differs
+        setting = case.args[0]
+        for step, mine in zip(setting.steps, got.tolist()):
+            right = reference(step, *setting.values)
+            if not math.isclose(mine, right, rel_tol=_TOLERANCE["rtol"], abs_tol=_TOLERANCE["atol"]):
+                return (f"at step {step} ({setting}) your multiplier is {mine:.6g}, the reference {right:.6g}. "
+                        f"{advice}")
+        return None
 
-        def learner_curve(setting):
-            return torch.tensor([_number(fn(step, *setting.values)) for step in setting.steps], dtype=torch.float64)
-
-        checked = functools.wraps(fn)(learner_curve)
-    else:
-        checked = fn
-
-    verdict = run_check(
-        exercise, checked, cases, functools.partial(_curve, reference),
-        name=name, what=what, print_verdict=False, **_TOLERANCE,
+    steps = sum(len(case.args[0].steps) for case in cases)
+    return run_check(
+        exercise, functools.wraps(fn)(learner_curve), cases, functools.partial(_curve, reference),
+        name=name, what=what, on_differs=on_differs, **_TOLERANCE,
         diagnoses=[Diagnosis(functools.partial(_curve, wrong), hint) for wrong, hint in diagnoses],
+        pass_message=f"your {what} matches the reference at all {steps} steps of {len(cases)} fresh settings.",
     )
-    if verdict.status == "try again" and verdict.message.startswith(f"your {what} differs"):
-        # No known mistake matched: point at the first step that differs.
-        for case in cases:
-            setting = case.args[0]
-            for step in setting.steps:
-                mine, right = _number(fn(step, *setting.values)), reference(step, *setting.values)
-                if not math.isclose(mine, right, rel_tol=_TOLERANCE["rtol"], abs_tol=_TOLERANCE["atol"]):
-                    return say("try again", f"at step {step} ({setting}) your multiplier is {mine:.6g}, the "
-                                            f"reference {right:.6g}. {advice}")
-    if verdict.status == "pass":
-        steps = sum(len(case.args[0].steps) for case in cases)
-        return say("pass", f"your {what} matches the reference at all {steps} steps of {len(cases)} fresh settings.")
-    return say(verdict.status, verdict.message)
 
 
 def _warmup_early(step, w):
@@ -133,12 +99,13 @@ def _constant_reference(step, w):
     return schedules.constant_with_warmup(step, num_warmup_steps=w)
 
 
-def check_constant_with_warmup(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("10.1", "my_constant_with_warmup")
+def check_constant_with_warmup(fn, name: str) -> Verdict:
     """Exercise 10.1: ``fn(step, num_warmup_steps)``, the multiplier of ``constant_with_warmup``."""
     return _check_schedule(
-        "10.1", fn, name="my_constant_with_warmup", what="constant_with_warmup multiplier",
+        "10.1", fn, name=name, what="constant_with_warmup multiplier",
         names=("num_warmup_steps",), settings=[((8,), 20), ((1,), 6), ((25,), 40), ((0,), 5)],
-        reference=_constant_reference, print_verdict=print_verdict,
+        reference=_constant_reference,
         advice="Linear rise step / W for step < W, then 1 (section 1, the table).",
         diagnoses=[
             (lambda step, w: _warmup_early(step, w) if step < w else 1.0, _WARMUP_EARLY),
@@ -163,14 +130,15 @@ _LINEAR_SPAN = ("your decay runs over the wrong span: you divide by num_training
                 "(section 1, the table).")
 
 
-def check_linear_with_warmup(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("10.2", "my_linear_with_warmup")
+def check_linear_with_warmup(fn, name: str) -> Verdict:
     """Exercise 10.2: ``fn(step, num_warmup_steps, num_training_steps)``, the multiplier of
     ``get_linear_schedule_with_warmup``."""
     return _check_schedule(
-        "10.2", fn, name="my_linear_with_warmup", what="linear-with-warmup multiplier",
+        "10.2", fn, name=name, what="linear-with-warmup multiplier",
         names=("num_warmup_steps", "num_training_steps"),
         settings=[((10, 50), 56), ((3, 12), 16), ((0, 20), 24), ((1, 7), 9)],
-        reference=_linear_reference, print_verdict=print_verdict,
+        reference=_linear_reference,
         advice="Rise step / W for step < W, then (T - step) / (T - W), never below 0 (section 1).",
         diagnoses=[
             (lambda s, w, t: _warmup_early(s, w) if s < w else _linear_reference(s, w, t), _WARMUP_EARLY),
@@ -208,14 +176,15 @@ def _half_cosine(p, cycles):
     return max(0.0, 0.5 * (1 + math.cos(2 * math.pi * cycles * p)))
 
 
-def check_cosine_with_warmup(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("10.3", "my_cosine_with_warmup")
+def check_cosine_with_warmup(fn, name: str) -> Verdict:
     """Exercise 10.3: ``fn(step, num_warmup_steps, num_training_steps, num_cycles)``, the multiplier of
     ``get_cosine_schedule_with_warmup`` (checked from step 0 to num_training_steps)."""
     return _check_schedule(
-        "10.3", fn, name="my_cosine_with_warmup", what="cosine-with-warmup multiplier",
+        "10.3", fn, name=name, what="cosine-with-warmup multiplier",
         names=("num_warmup_steps", "num_training_steps", "num_cycles"),
         settings=[((8, 40, 0.5), 40), ((0, 24, 0.5), 24), ((5, 45, 1.5), 45), ((2, 9, 0.5), 9)],
-        reference=_cosine_reference, print_verdict=print_verdict,
+        reference=_cosine_reference,
         advice="After the warmup: p = (step - W) / (T - W), f = 0.5 * (1 + cos(2 * pi * num_cycles * p)) (section 1).",
         diagnoses=[
             (lambda s, w, t, c: _warmup_early(s, w) if s < w else _cosine_reference(s, w, t, c), _WARMUP_EARLY),
@@ -258,14 +227,15 @@ _ABSOLUTE = ("you returned a learning rate, not a multiplier: LambdaLR multiplie
              "Divide by lr_init: f = ((lr_init - lr_end) * (1 - p)**power + lr_end) / lr_init.")
 
 
-def check_polynomial_decay(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("10.4", "my_polynomial_decay")
+def check_polynomial_decay(fn, name: str) -> Verdict:
     """Exercise 10.4: ``fn(step, num_warmup_steps, num_training_steps, lr_init, lr_end, power)``, the
     multiplier of ``get_polynomial_decay_schedule_with_warmup``."""
     return _check_schedule(
-        "10.4", fn, name="my_polynomial_decay", what="polynomial-decay multiplier",
+        "10.4", fn, name=name, what="polynomial-decay multiplier",
         names=("num_warmup_steps", "num_training_steps", "lr_init", "lr_end", "power"),
         settings=[((6, 36, 1e-3, 1e-4, 2.0), 40), ((0, 20, 5e-4, 5e-5, 1.0), 23), ((4, 24, 2e-3, 1e-7, 3.0), 28)],
-        reference=_polynomial_reference, print_verdict=print_verdict,
+        reference=_polynomial_reference,
         advice="After the warmup: f = ((lr_init - lr_end) * (1 - p)**power + lr_end) / lr_init with "
                "p = (step - W) / (T - W), and lr_end / lr_init after T (section 1).",
         diagnoses=[

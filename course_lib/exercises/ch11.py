@@ -15,7 +15,6 @@ the losses and the weights. The diagnoses run the typical wrong loops on the sam
 from __future__ import annotations
 
 import functools
-import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -25,21 +24,9 @@ from ..losses import IGNORE_INDEX
 from ..optim import AdamW, param_groups
 from ..schedules import get_scheduler
 from ..training import accuracy
-from . import Case, Diagnosis, Verdict, _describe, _is_template, run_check
+from . import Case, Diagnosis, Verdict, WrongAnswer, _describe, as_number, checker, run_check
 
 __all__ = ["check_training_step", "check_masked_accuracy", "reference_training_step", "reference_masked_accuracy"]
-
-
-def _say(exercise: str, status: str, message: str, print_verdict: bool) -> Verdict:
-    verdict = Verdict(exercise, status, message)
-    if print_verdict:
-        print(verdict)
-        verdict.printed = True
-    return verdict
-
-
-def _attempted(fn) -> bool:
-    return fn is not None and callable(fn) and not _is_template(fn)
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,7 +161,7 @@ def _run_steps(step_fn, run: _Run, returned):
             value = step_fn(model, batch, optimizer, scheduler, run.max_grad_norm)
         if returned is not None:
             returned.append(value)
-        losses.append(_number(value))
+        losses.append(as_number(value))
     if any(loss is None for loss in losses):
         raise _NotANumber
     weights = [model.classifier.weight, model.classifier.bias, model.bert.embeddings.word_embeddings.weight,
@@ -192,17 +179,6 @@ class _NotANumber(Exception):
     """The step returned something other than one number (caught before run_check sees it)."""
 
 
-def _number(value):
-    """``value`` as a float if it is one real number (Python, numpy, or a one-element tensor), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, torch.Tensor):
-        return float(value) if value.numel() == 1 and not value.is_complex() else None
-    if isinstance(value, numbers.Real):
-        return float(value)
-    return None
-
-
 def _runs() -> list[_Run]:
     return [
         _Run("adamw", 1e-2, 0, 3, 0.5, 1, 2, 1103),   # no warmup (the first step already moves), batches of one
@@ -211,34 +187,28 @@ def _runs() -> list[_Run]:
     ]
 
 
-def check_training_step(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("11.1", "my_training_step")
+def check_training_step(fn, name: str) -> Verdict:
     """Exercise 11.1: ``fn(model, batch, optimizer, scheduler, max_grad_norm)`` makes one training step
     and returns the batch loss as a Python float."""
-    exercise, name = "11.1", "my_training_step"
+    exercise = "11.1"
     section = " (notebook section 4)"
-    cases = [Case(args=(run,), label=str(run)) for run in _runs()] if _attempted(fn) else []
-    if cases:
-        # The return value first: one number, not the loss tensor, not None.
-        returned, first = [], {}
-        try:
-            first[cases[0].args[0]] = _training_run(fn, cases[0].args[0], returned)
-        except _NotANumber:
-            bad = next(value for value in returned if _number(value) is None)
-            return _say(exercise, "try again", f"`{name}` returned {_describe(bad)}; it should return the batch "
-                                               "loss as one Python float: `loss.item()`.", print_verdict)
-        except Exception:
-            pass  # run_check runs it again and names the exception kindly
-        else:
-            if isinstance(returned[0], torch.Tensor):
-                return _say(exercise, "try again", f"`{name}` returned the loss tensor; return `loss.item()`, a "
-                                                   "Python float. A tensor that requires grad keeps the whole "
-                                                   "graph of the step alive in your list of losses.", print_verdict)
-    def learner_run(run):
-        if run in first:  # the run made above to look at the return value: no need to repeat it
-            return first.pop(run)
-        return _training_run(fn, run)
+    cases = [Case(args=(run,), label=str(run)) for run in _runs()]
 
-    checked = functools.wraps(fn)(learner_run) if _attempted(fn) else fn
+    def learner_run(run):
+        returned = []  # the return value first: one number, not the loss tensor, not None
+        try:
+            result = _training_run(fn, run, returned)
+        except _NotANumber:
+            bad = next(value for value in returned if as_number(value) is None)
+            raise WrongAnswer(f"`{name}` returned {_describe(bad)}; it should return the batch loss as one Python "
+                              "float: `loss.item()`.") from None
+        if isinstance(returned[0], torch.Tensor):
+            raise WrongAnswer(f"`{name}` returned the loss tensor; return `loss.item()`, a Python float. A tensor "
+                              "that requires grad keeps the whole graph of the step alive in your list of losses.")
+        return result
+
+    checked = functools.wraps(fn)(learner_run)
     diagnoses = [
         Diagnosis(functools.partial(_known_run, _step_without_zero_grad),
                   "your gradients pile up from one step to the next: `backward` ADDS to `.grad`, so clear them "
@@ -258,15 +228,12 @@ def check_training_step(fn, *, print_verdict: bool = True) -> Verdict:
                   "`optimizer.step()`. With a warmup the rate stays at its step-0 value, 0, and nothing "
                   "trains" + section + "."),
     ]
-    verdict = run_check(exercise, checked, cases, functools.partial(_known_run, reference_training_step),
-                        name=name, what="training run (losses and weights after each run)", diagnoses=diagnoses,
-                        atol=1e-6, rtol=1e-5, print_verdict=False)
-    if verdict.status == "pass":
-        steps = sum(case.args[0].steps for case in cases)
-        return _say(exercise, "pass", f"your training step gives the reference losses and weights over {steps} "
-                                      f"steps of {len(cases)} fresh runs (AdamW and SGD, with and without "
-                                      "warmup).", print_verdict)
-    return _say(exercise, verdict.status, verdict.message, print_verdict)
+    steps = sum(case.args[0].steps for case in cases)
+    return run_check(exercise, checked, cases, functools.partial(_known_run, reference_training_step),
+                     name=name, what="training run (losses and weights after each run)", diagnoses=diagnoses,
+                     atol=1e-6, rtol=1e-5,
+                     pass_message=f"your training step gives the reference losses and weights over {steps} steps "
+                                  f"of {len(cases)} fresh runs (AdamW and SGD, with and without warmup).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,21 +293,19 @@ def _accuracy_cases() -> list[Case]:
     return cases
 
 
-def check_masked_accuracy(fn, *, print_verdict: bool = True) -> Verdict:
+@checker("11.2", "my_masked_accuracy")
+def check_masked_accuracy(fn, name: str) -> Verdict:
     """Exercise 11.2: ``fn(logits, labels)`` returns the share (a float in [0, 1]) of the positions
     not labelled -100 whose highest logit is the label."""
-    exercise, name = "11.2", "my_masked_accuracy"
-    if _attempted(fn):
-        for number, case in enumerate(_accuracy_cases(), start=1):
-            try:
-                value = fn(*(arg.clone() for arg in case.args))
-            except Exception:
-                break  # run_check names the exception
-            if _number(value) is None:
-                return _say(exercise, "try again", f"`{name}` returned {_describe(value)} on input {number} "
-                                                   f"({case.label}); it should return one number, the share of "
-                                                   "correct positions, such as 0.75 (`.item()` turns a one-element "
-                                                   "tensor into a float).", print_verdict)
+    exercise = "11.2"
+
+    def check_answer(value, case, number):
+        if as_number(value) is None:
+            return (f"`{name}` returned {_describe(value)} on input {number} ({case.label}); it should return one "
+                    "number, the share of correct positions, such as 0.75 (`.item()` turns a one-element tensor "
+                    "into a float).")
+        return None
+
     diagnoses = [
         Diagnosis(_number_correct,
                   "you returned the NUMBER of correct positions; accuracy is a share: divide by the number of "
@@ -357,4 +322,4 @@ def check_masked_accuracy(fn, *, print_verdict: bool = True) -> Verdict:
                   "so pool all kept positions of the batch first and divide once (a micro average)."),
     ]
     return run_check(exercise, fn, _accuracy_cases(), reference_masked_accuracy, name=name, what="accuracy",
-                     diagnoses=diagnoses, atol=1e-6, rtol=1e-6, print_verdict=print_verdict)
+                     diagnoses=diagnoses, atol=1e-6, rtol=1e-6, check_answer=check_answer)
