@@ -1,0 +1,183 @@
+"""course_lib.evaluation: batched prediction, metrics, baselines, bootstrap intervals."""
+
+import pytest
+import torch
+from transformers import BertConfig
+
+from course_lib import BertForSequenceClassification
+from course_lib.evaluation import (Baseline, accuracy, bootstrap_interval, majority_baseline, mean_baseline,
+                                   mean_squared_error, pearson_r, predict)
+
+
+def _tiny_model(num_labels=2):
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=32, num_labels=num_labels)
+    torch.manual_seed(0)
+    return BertForSequenceClassification(config)
+
+
+def _padded_batch(n=10, max_length=12, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(2, 8, (n,), generator=generator)  # all shorter than max_length: padding to trim
+    input_ids = torch.randint(1, 50, (n, max_length), generator=generator)
+    attention_mask = (torch.arange(max_length)[None, :] < lengths[:, None]).long()
+    input_ids = input_ids * attention_mask
+    return {"input_ids": input_ids, "attention_mask": attention_mask,
+            "token_type_ids": torch.zeros_like(input_ids), "labels": torch.zeros(n, dtype=torch.long)}
+
+
+# --- predict ---------------------------------------------------------------------------------
+
+def test_predict_matches_one_full_forward_pass():
+    model, data = _tiny_model(), _padded_batch()
+    model.eval()
+    with torch.no_grad():
+        full = model(**{k: v for k, v in data.items() if k != "labels"}).logits
+    ours = predict(model, data, batch_size=3)  # batches trimmed to their own longest sequence
+    torch.testing.assert_close(ours, full, atol=1e-6, rtol=1e-5)
+    assert not ours.requires_grad
+
+
+def test_predict_restores_training_mode_and_skips_labels():
+    model, data = _tiny_model(), _padded_batch()
+    model.train()
+    out = predict(model, data)  # labels would give a loss; predict must not pass them
+    assert model.training and out.shape == (10, 2)
+    model.eval()
+    predict(model, data)
+    assert not model.training
+
+
+def test_predict_without_attention_mask_and_other_outputs():
+    model, data = _tiny_model(), _padded_batch()
+    ids_only = {"input_ids": data["input_ids"]}
+    assert predict(model, ids_only, batch_size=4).shape == (10, 2)
+    with pytest.raises(ValueError, match="no field 'start_logits'"):
+        predict(model, data, output="start_logits")
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"labels": torch.zeros(3)}, "no model inputs"),
+    ({"input_ids": torch.zeros(3, 4, dtype=torch.long), "attention_mask": torch.ones(2, 4)}, "same first dimension"),
+])
+def test_predict_bad_data(bad, message):
+    with pytest.raises(ValueError, match=message):
+        predict(_tiny_model(), bad)
+
+
+def test_predict_bad_batch_size():
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        predict(_tiny_model(), _padded_batch(), batch_size=0)
+
+
+# --- accuracy --------------------------------------------------------------------------------
+
+def test_accuracy_from_logits_and_from_ids():
+    logits = torch.tensor([[2.0, 1.0], [0.0, 3.0], [1.0, 0.5], [0.1, 0.2]])
+    labels = torch.tensor([0, 1, 1, 1])
+    assert accuracy(logits, labels) == pytest.approx(0.75)
+    assert accuracy(torch.tensor([0, 1, 0, 1]), labels) == pytest.approx(0.75)
+    assert accuracy([1, 1, 1, 1], [1, 1, 0, 0]) == pytest.approx(0.5)  # plain lists work too
+
+
+@pytest.mark.parametrize("predictions, labels, message", [
+    (torch.zeros(3, 2), torch.zeros(4, dtype=torch.long), "3 predictions but 4 labels"),
+    (torch.zeros(2, 2, 2), torch.zeros(2, dtype=torch.long), "logits \\[N, C\\] or class ids \\[N\\]"),
+    (torch.tensor([0.3, 0.7]), torch.tensor([0, 1]), "must be class ids"),
+    (torch.zeros(0, 2), torch.zeros(0, dtype=torch.long), "predictions is empty"),
+])
+def test_accuracy_bad_input(predictions, labels, message):
+    with pytest.raises(ValueError, match=message):
+        accuracy(predictions, labels)
+
+
+# --- regression metrics ----------------------------------------------------------------------
+
+def test_mse_and_pearson_known_values():
+    targets = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    assert mean_squared_error(targets + 1, targets) == pytest.approx(1.0)
+    assert pearson_r(2 * targets + 3, targets) == pytest.approx(1.0)      # scale and offset do not matter
+    assert pearson_r(-targets, targets) == pytest.approx(-1.0)
+    assert pearson_r(torch.tensor([[1.0], [3.0], [2.0], [4.0]]), targets) == pytest.approx(0.8)  # [N, 1] squeezed
+
+
+def test_pearson_matches_numpy():
+    np = pytest.importorskip("numpy")
+    generator = torch.Generator().manual_seed(1)
+    x, y = torch.randn(50, generator=generator), torch.randn(50, generator=generator)
+    assert pearson_r(x, y + x) == pytest.approx(float(np.corrcoef(x.numpy(), (y + x).numpy())[0, 1]), abs=1e-6)
+
+
+@pytest.mark.parametrize("predictions, targets, message", [
+    (torch.ones(4), torch.arange(4.0), "predictions are constant"),
+    (torch.arange(4.0), torch.ones(4), "targets are constant"),
+    (torch.ones(1), torch.ones(1), "at least 2 examples"),
+    (torch.zeros(4, 2), torch.zeros(4), "must both be \\[N\\]"),
+    (torch.zeros(3), torch.zeros(4), "must both be \\[N\\]"),
+])
+def test_pearson_bad_input(predictions, targets, message):
+    with pytest.raises(ValueError, match=message):
+        pearson_r(predictions, targets)
+
+
+def test_mse_bad_shape():
+    with pytest.raises(ValueError, match="must both be \\[N\\]"):
+        mean_squared_error(torch.zeros(4), torch.zeros(5))
+
+
+# --- baselines -------------------------------------------------------------------------------
+
+def test_majority_baseline_uses_training_labels():
+    baseline = majority_baseline([1, 1, 0], [0, 0, 0, 1])
+    assert isinstance(baseline, Baseline)
+    assert baseline.prediction == 1 and baseline.score == pytest.approx(0.25)  # the majority of train, not eval
+    assert "majority class (always 1): accuracy 0.2500" == str(baseline)
+    assert majority_baseline([0, 1], [0, 1]).prediction == 0  # ties: the smallest id
+
+
+def test_majority_baseline_bad_input():
+    with pytest.raises(ValueError, match="negative id"):
+        majority_baseline([0, -100, 1, 1], [0])
+    with pytest.raises(ValueError, match="class ids of shape \\[N\\]"):
+        majority_baseline(torch.zeros(2, 2), [0])
+
+
+def test_mean_baseline_mse_is_variance_around_training_mean():
+    baseline = mean_baseline([0.0, 2.0], [1.0, 3.0, -1.0])
+    assert baseline.prediction == pytest.approx(1.0)
+    assert baseline.score == pytest.approx((0 + 4 + 4) / 3)
+    assert baseline.metric == "mse"
+    with pytest.raises(ValueError, match="scores of shape \\[N\\]"):
+        mean_baseline(torch.zeros(2, 1), [1.0])
+
+
+# --- bootstrap -------------------------------------------------------------------------------
+
+def test_bootstrap_interval_brackets_the_score_and_is_reproducible():
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 2, (400,), generator=generator)
+    predictions = torch.where(torch.rand(400, generator=generator) < 0.8, labels, 1 - labels)
+    low, high = bootstrap_interval(accuracy, predictions, labels, resamples=300)
+    score = accuracy(predictions, labels)
+    assert low < score < high
+    assert 0.03 < high - low < 0.12  # about 4 standard errors of a proportion near 0.8 with n=400
+    assert (low, high) == bootstrap_interval(accuracy, predictions, labels, resamples=300)
+
+
+def test_bootstrap_interval_is_paired():
+    labels = torch.arange(100) % 2
+    # Two identical models: every resample gives a difference of exactly 0.
+    low, high = bootstrap_interval(lambda a, b, y: accuracy(a, y) - accuracy(b, y), labels, labels.clone(), labels,
+                                   resamples=50)
+    assert low == high == 0.0
+
+
+@pytest.mark.parametrize("kwargs, tensors, message", [
+    ({}, (), "at least one tensor"),
+    ({"resamples": 1}, (torch.zeros(3),), "resamples must be at least 2"),
+    ({"level": 1.0}, (torch.zeros(3),), "level must be between 0 and 1"),
+    ({}, (torch.zeros(3), torch.zeros(4)), "same first dimension"),
+])
+def test_bootstrap_bad_input(kwargs, tensors, message):
+    with pytest.raises(ValueError, match=message):
+        bootstrap_interval(lambda *t: 0.0, *tensors, **kwargs)
