@@ -197,18 +197,13 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
 
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, data: dict, device: torch.device, batch_size: int = 64) -> float:
-    """Held-out accuracy, in eval mode (dropout off)."""
+    """Held-out accuracy, in eval mode (dropout off): :func:`course_lib.training.predict` on ``device``,
+    then the share of correct labels (the evaluation path of ``course_lib.training`` too)."""
+    from .training import _hits, predict
+
     model = getattr(model, "module", model)
-    was_training = model.training
-    model.eval()
-    correct = 0
-    n = len(data["labels"])
-    for start in range(0, n, batch_size):
-        batch = {k: v[start : start + batch_size].to(device) for k, v in data.items() if k != "labels"}
-        predictions = model(**batch).logits.argmax(-1).cpu()
-        correct += int((predictions == data["labels"][start : start + batch_size]).sum())
-    model.train(was_training)
-    return correct / n
+    hits = _hits(predict(model, data, batch_size, device=device), data["labels"])
+    return int(hits.sum()) / hits.numel()
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,6 +254,16 @@ def _check_args(args) -> None:
             raise SystemExit(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     if args.warmup_steps is not None and not 0 <= args.warmup_steps <= args.steps:
         raise SystemExit(f"--warmup-steps must lie in [0, --steps={args.steps}], got {args.warmup_steps}")
+    if args.steps == 1 and args.warmup_steps == 1:
+        # the warmup starts at lr 0: a one-step run that is all warmup never changes a weight
+        raise SystemExit("--warmup-steps 1 with --steps 1: the only step would run at learning rate 0; use --warmup-steps 0")
+    if not args.max_grad_norm > 0:
+        raise SystemExit(
+            f"--max-grad-norm must be positive, got {args.max_grad_norm:g}: a negative norm flips the gradients "
+            "(the step climbs the loss) and 0 wipes them; to clip nothing pass --max-grad-norm inf"
+        )
+    if args.tiny and args.encoder:
+        raise SystemExit(f"--tiny builds a small random BERT and would ignore --encoder {args.encoder}: pass one of the two")
     if not args.lr > 0:
         raise SystemExit(f"--lr must be positive, got {args.lr}")
     if args.dropout is not None and not 0.0 <= args.dropout < 1.0:
@@ -266,6 +271,14 @@ def _check_args(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; a bad argument or input ends it with one line (SystemExit), not a traceback."""
+    try:
+        return _main(argv)
+    except (ValueError, TypeError, OSError) as error:  # FileNotFoundError is an OSError
+        raise SystemExit(f"python -m course_lib.finetune: error: {error}") from None
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     _check_args(args)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -293,6 +306,7 @@ def _run(args, ctx: DistributedContext) -> int:
     from .optim import AdamW, param_groups
     from .pretrained import load_tokenizer
     from .schedules import get_scheduler
+    from .training import training_step
 
     def say(*parts):
         if ctx.is_main:
@@ -306,7 +320,9 @@ def _run(args, ctx: DistributedContext) -> int:
     model = build_model(args.tiny, args.encoder, args.dropout).to(ctx.device)
     model.train()  # from_pretrained hands the model back in eval mode
 
-    warmup = args.warmup_steps if args.warmup_steps is not None else math.ceil(0.1 * args.steps)
+    # 10 % of the steps by default, but never every step: the warmup starts at lr 0, so a one-step run
+    # with one warmup step would train at lr 0 only.
+    warmup = args.warmup_steps if args.warmup_steps is not None else min(math.ceil(0.1 * args.steps), args.steps - 1)
     optimizer = AdamW(param_groups(model, args.weight_decay), lr=args.lr)
     scheduler = get_scheduler("linear", optimizer, num_warmup_steps=warmup, num_training_steps=args.steps)
 
@@ -344,16 +360,12 @@ def _run(args, ctx: DistributedContext) -> int:
         for batch in loader:
             batch = {k: v.to(ctx.device) for k, v in batch.items()}
             lrs.append(scheduler.get_last_lr()[0])
-            loss = ddp_model(**batch).loss
-            loss.backward()  # under DDP: gradients are averaged across ranks while this runs
-            if args.max_grad_norm:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+            # The step of course_lib.training (exercise 11.1). Under DDP, the backward inside it averages
+            # the gradients across ranks while it runs; clipping then sees the averaged gradients.
+            loss = training_step(ddp_model, batch, optimizer, scheduler, args.max_grad_norm)
 
             # For the log only: the mean loss over all ranks' shares, i.e. the loss of the global batch.
-            logged = loss.detach().clone()
+            logged = torch.tensor(loss, device=ctx.device)
             if ctx.distributed:
                 import torch.distributed as dist
 
