@@ -34,6 +34,8 @@ def special_tokens_mask(input_ids: torch.Tensor, tokenizer) -> torch.Tensor:
 
 
 def _check_probability(name: str, value: float) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
     if not 0.0 <= float(value) <= 1.0:
         raise ValueError(f"{name} must be a probability in [0, 1], got {value}")
     return float(value)
@@ -70,8 +72,12 @@ def mask_tokens(
             f"mask_replace_prob + random_replace_prob must not exceed 1, got "
             f"{mask_replace_prob} + {random_replace_prob} = {mask_replace_prob + random_replace_prob}"
         )
-    if input_ids.is_floating_point():
-        raise ValueError(f"input_ids must hold integer token ids, got dtype {input_ids.dtype}")
+    if not isinstance(input_ids, torch.Tensor):
+        raise TypeError(
+            f"input_ids must be a torch.Tensor of token ids, got {type(input_ids).__name__}; convert with torch.tensor(...)"
+        )
+    if input_ids.dtype not in (torch.long, torch.int):
+        raise ValueError(f"input_ids must hold integer token ids (torch.long), got dtype {input_ids.dtype}; use .long()")
 
     inputs = input_ids.clone()
     labels = input_ids.clone()

@@ -29,6 +29,7 @@ numbers drift from ``torch.optim.AdamW``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 
 import torch
@@ -38,22 +39,60 @@ from torch.optim import Optimizer
 __all__ = ["AdamW", "AdamL2", "LegacyTransformersAdamW", "param_groups", "describe_param_groups", "format_param_groups"]
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _check_hyperparameters(group: dict, where: str) -> None:
     """Reject values the update rule is not defined for, naming the hyper-parameter and the group."""
     lr = group["lr"]
-    if not (isinstance(lr, (int, float)) and lr >= 0.0):
+    if not (_is_number(lr) and lr >= 0.0):
         raise ValueError(f"Invalid learning rate {lr!r} in {where}: lr must be a number >= 0")
     betas = group["betas"]
-    if len(betas) != 2:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"Invalid betas {betas!r} in {where}: expected a pair (beta1, beta2)")
     for i, beta in enumerate(betas):
         # beta = 1 would freeze a moment at its initial zero and make the bias correction 1 - 1^t = 0.
-        if not (0.0 <= beta < 1.0):
+        if not (_is_number(beta) and 0.0 <= beta < 1.0):
             raise ValueError(f"Invalid beta{i + 1} {beta!r} in {where}: betas must lie in [0, 1)")
-    if not group["eps"] >= 0.0:
+    if not (_is_number(group["eps"]) and group["eps"] >= 0.0):
         raise ValueError(f"Invalid eps {group['eps']!r} in {where}: eps must be >= 0")
-    if not group["weight_decay"] >= 0.0:
-        raise ValueError(f"Invalid weight_decay {group['weight_decay']!r} in {where}: weight_decay must be >= 0")
+    if not (_is_number(group["weight_decay"]) and group["weight_decay"] >= 0.0):
+        raise ValueError(
+            f"Invalid weight_decay {group['weight_decay']!r} in {where}: weight_decay must be >= 0"
+        )
+
+
+def _check_params_argument(params) -> None:
+    """``AdamW(model)`` is a common slip: an optimizer needs the parameters, not the module."""
+    if isinstance(params, nn.Module):
+        raise TypeError(
+            f"the optimizer got the model itself ({type(params).__name__}); pass its parameters: "
+            "AdamW(model.parameters(), ...) or AdamW(param_groups(model, weight_decay), ...)"
+        )
+    if isinstance(params, (str, bytes)) or params is None or _is_number(params):
+        raise TypeError(f"params must be an iterable of tensors or of parameter-group dicts, got {params!r}")
+
+
+def _check_group_params(param_group: dict, index: int) -> None:
+    """Each parameter once per group. torch only warns about a repeat (``AdamW([p, p])``) and then
+    applies the update to it twice per step; here it is an error that names the cause."""
+    params = param_group["params"]
+    if isinstance(params, set):
+        raise TypeError("parameters must be an ordered collection (a list), not a set: a set's order changes between runs")
+    params = [params] if isinstance(params, torch.Tensor) else list(params)
+    param_group["params"] = params  # a generator is consumed here: keep the list
+    seen: set[int] = set()
+    for p in params:
+        if not isinstance(p, torch.Tensor):
+            raise TypeError(f"parameter group {index} holds a {type(p).__name__}; an optimizer takes tensors only")
+        if id(p) in seen:
+            raise ValueError(
+                f"parameter group {index} lists the same parameter twice (shape {tuple(p.shape)}): the optimizer "
+                "would apply its update to it twice per step. List each parameter once (a tied weight is one "
+                "parameter: model.parameters() and param_groups(model, ...) already give it once)"
+            )
+        seen.add(id(p))
 
 
 class _AdamFamily(Optimizer):
@@ -61,12 +100,15 @@ class _AdamFamily(Optimizer):
     itself lives in each subclass's ``_update`` so the two rules can be read side by side."""
 
     def __init__(self, params, defaults: dict):
+        _check_params_argument(params)
         _check_hyperparameters(defaults, "the optimizer defaults")
         super().__init__(params, defaults)
 
     def add_param_group(self, param_group: dict) -> None:
         # Optimizer.__init__ routes every group through here, so per-group overrides
         # (e.g. {"params": ..., "lr": -1}) are checked as well as the defaults.
+        if isinstance(param_group, dict) and "params" in param_group:
+            _check_group_params(param_group, len(self.param_groups))
         super().add_param_group(param_group)
         _check_hyperparameters(self.param_groups[-1], f"parameter group {len(self.param_groups) - 1}")
 
@@ -127,8 +169,8 @@ class AdamL2(_AdamFamily):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)
+        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, (tuple, list)) else betas, eps=eps,
+                        weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
         super().__init__(params, defaults)
 
     def _update(self, p, grad, state, group):
@@ -149,8 +191,8 @@ class AdamW(_AdamFamily):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)
+        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, (tuple, list)) else betas, eps=eps,
+                        weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
         super().__init__(params, defaults)
 
     def _update(self, p, grad, state, group):
@@ -177,9 +219,17 @@ class LegacyTransformersAdamW(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-6,
                  weight_decay: float = 0.0, correct_bias: bool = True):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, correct_bias=correct_bias)
+        _check_params_argument(params)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, correct_bias=correct_bias)
         _check_hyperparameters(defaults, "the optimizer defaults")
+        defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
+
+    def add_param_group(self, param_group: dict) -> None:
+        if isinstance(param_group, dict) and "params" in param_group:
+            _check_group_params(param_group, len(self.param_groups))
+        super().add_param_group(param_group)
+        _check_hyperparameters(self.param_groups[-1], f"parameter group {len(self.param_groups) - 1}")
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -221,6 +271,11 @@ DEFAULT_NO_DECAY = ("bias", "LayerNorm.weight")
 
 
 def _split(model: nn.Module, no_decay: Iterable[str]):
+    if not isinstance(model, nn.Module):
+        raise TypeError(
+            f"param_groups needs the model itself (it reads the parameter names), got {type(model).__name__}: "
+            "pass param_groups(model, weight_decay), not model.parameters()"
+        )
     if isinstance(no_decay, str):
         raise ValueError(f"no_decay must be a sequence of name fragments, not the single string {no_decay!r}")
     no_decay = tuple(no_decay)
@@ -250,7 +305,7 @@ def param_groups(model: nn.Module, weight_decay: float, no_decay: Iterable[str] 
     ``exclude_from_weight_decay=["LayerNorm", "layer_norm", "bias"]``). It is a convention and a
     heuristic, not a theorem: measure it rather than trust it (notebook 09 does).
     """
-    if not weight_decay >= 0.0:
+    if not (_is_number(weight_decay) and weight_decay >= 0.0):
         raise ValueError(f"Invalid weight_decay {weight_decay!r}: weight_decay must be >= 0")
     decay, skip = _split(model, no_decay)
     if not decay and not skip:

@@ -59,8 +59,13 @@ class ParityReport:
 
     def add(self, name: str, ours, theirs, note: str = "") -> ParityRow:
         """Compare two tensors (or numbers) and record a row. Shapes must match exactly."""
-        ours_t = torch.as_tensor(ours).detach()
-        theirs_t = torch.as_tensor(theirs).detach()
+        try:
+            ours_t = torch.as_tensor(ours).detach()
+            theirs_t = torch.as_tensor(theirs).detach()
+        except (TypeError, RuntimeError, ValueError):
+            raise TypeError(
+                f"{name}: compare tensors or numbers, got {type(ours).__name__} and {type(theirs).__name__}"
+            ) from None
         if ours_t.shape != theirs_t.shape:
             raise ValueError(
                 f"{name}: shapes differ, ours {tuple(ours_t.shape)} vs theirs {tuple(theirs_t.shape)}"
@@ -145,6 +150,17 @@ def parity_report(
     Both models must already hold the same weights (``ours.load_state_dict(theirs.state_dict())``).
     Returns the :class:`ParityReport`; prints it unless ``print_report=False``.
     """
+    for side, model in (("ours", ours), ("theirs", theirs)):
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(f"parity_report: `{side}` must be a model (torch.nn.Module), got {type(model).__name__}")
+    if not isinstance(inputs, Mapping):
+        raise TypeError(
+            "parity_report: `inputs` must be a dict of keyword arguments for both models, e.g. "
+            f"{{'input_ids': ids, 'attention_mask': mask}}, got {type(inputs).__name__}"
+        )
+    for name, value in (("atol", atol), ("rtol", rtol), ("grad_rtol", grad_rtol)):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+            raise ValueError(f"parity_report: {name} must be a number >= 0, got {value!r}")
     title = title or f"Parity: course_lib.{type(ours).__name__} vs transformers.{type(theirs).__name__}"
     report = ParityReport(title=title, atol=atol, rtol=rtol)
     was_training = (ours.training, theirs.training)

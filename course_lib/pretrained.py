@@ -44,14 +44,73 @@ def packaged_encoder_dir() -> Path:
     return folder
 
 
+def _hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _looks_like_a_path(source) -> bool:
+    """A hub name is ``name`` or ``owner/name``; anything else can only be meant as a folder."""
+    text = str(source)
+    return (
+        isinstance(source, os.PathLike)
+        or text.startswith(("/", ".", "~"))
+        or "\\" in text
+        or text.count("/") > 1
+        or text.endswith("/")
+    )
+
+
 def encoder_source(source: str | os.PathLike | None = None) -> str | Path:
-    """Where weights come from: the argument, else $COURSE_ENCODER, else the packaged folder."""
+    """Where weights come from: the argument, else $COURSE_ENCODER, else the packaged folder.
+
+    A folder that does not exist is an error that names it (rather than the hub's "Repo id must be in
+    the form ..."); so is a hub name while the hub is switched off (``HF_HUB_OFFLINE=1``)."""
     if source is None:
         source = os.environ.get(ENCODER_ENV_VAR) or None
     if source is None or source == "packaged":
         return packaged_encoder_dir()
-    path = Path(source)
-    return path if path.exists() else str(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"the encoder source must be a folder path or a hub name (a string), got {type(source).__name__}")
+    path = Path(source).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise NotADirectoryError(f"{str(source)!r} is a file; give the checkpoint folder (with config.json)")
+        return path
+    if _looks_like_a_path(source):
+        raise FileNotFoundError(f"no such checkpoint folder: {str(source)!r} does not exist")
+    if _hub_offline():
+        raise FileNotFoundError(
+            f"{str(source)!r} is not a folder here, and the model hub is switched off (HF_HUB_OFFLINE=1), so it "
+            "cannot be downloaded either; give an existing checkpoint folder, or None for the packaged encoder"
+        )
+    return str(source)
+
+
+# Keywords from_pretrained / load_into accept besides BertConfig fields.
+LOADER_OPTIONS = ("config", "output_loading_info")
+
+
+def check_config_overrides(overrides: dict) -> None:
+    """Every override must name a BertConfig field: ``num_labelz=3`` would otherwise be dropped without
+    a word and the model built with the checkpoint's num_labels."""
+    if not overrides:
+        return
+    import difflib
+
+    from transformers import BertConfig
+
+    reference = BertConfig()
+    known = set(vars(reference)) | {"num_labels"}
+    unknown = [key for key in overrides if not hasattr(reference, key)]
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, sorted(known | set(LOADER_OPTIONS)), n=1)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ValueError(
+            f"unknown keyword {', '.join(hints)}: not a BertConfig field, nor a loader option "
+            f"({', '.join(LOADER_OPTIONS)})"
+        )
 
 
 def _checkpoint_file(source: str | Path) -> Path:
@@ -77,6 +136,7 @@ def load_config(source=None, **overrides):
     """The checkpoint's ``transformers.BertConfig``, with any field overridden (e.g. num_labels=2)."""
     from transformers import BertConfig
 
+    check_config_overrides(overrides)
     return BertConfig.from_pretrained(str(encoder_source(source)), **overrides)
 
 
@@ -154,6 +214,12 @@ def load_into(cls, source=None, *, config=None, output_loading_info: bool = Fals
     resolved = encoder_source(source)
     if config is None:
         config = load_config(resolved, **config_overrides)
+    elif config_overrides:
+        check_config_overrides(config_overrides)
+        raise ValueError(
+            f"give either config=... or config overrides ({', '.join(config_overrides)}), not both: with a config "
+            "the overrides would be ignored; set them on the config instead"
+        )
     model = cls(config)
     raw = load_state_dict_file(_checkpoint_file(resolved))
     state_dict, notes = adapt_state_dict(raw, model)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 import warnings
 from functools import partial
 
@@ -190,6 +191,8 @@ def _allowed_kwargs(name: str) -> list[str]:
 def _require(name: str, argument: str, value) -> None:
     if value is None:
         raise ValueError(f"schedule {name!r} requires `{argument}`; please provide that argument")
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise ValueError(f"schedule {name!r}: `{argument}` must be a number of steps, got {value!r}")
     if value < 0:
         raise ValueError(f"schedule {name!r}: `{argument}` must be >= 0, got {value}")
 
@@ -205,6 +208,14 @@ def get_scheduler(name, optimizer: Optimizer, num_warmup_steps: int | None = Non
     ``constant`` ignores ``num_warmup_steps``: use ``constant_with_warmup`` to get a warmup.
     """
     name = getattr(name, "value", name)  # accept transformers.SchedulerType members too
+    if not isinstance(name, str):
+        raise ValueError(f"the schedule name must be a string such as 'linear', got {name!r}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"get_scheduler needs a torch.optim.Optimizer as its second argument, got {type(optimizer).__name__}"
+        )
+    if scheduler_specific_kwargs is not None and not isinstance(scheduler_specific_kwargs, dict):
+        raise TypeError(f"scheduler_specific_kwargs must be a dict, got {type(scheduler_specific_kwargs).__name__}")
     if name in NOT_STEP_ONLY:
         raise ValueError(
             f"schedule {name!r} depends on a measured metric, not on the step alone; use "

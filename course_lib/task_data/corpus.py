@@ -71,6 +71,11 @@ PROBE_SENTENCES = [
 
 def generate_documents(n_docs: int = 400, sentences_per_doc: tuple[int, int] = (4, 7), seed: int = 0) -> list[list[str]]:
     """``n_docs`` documents, each a list of sentences about one animal, sentences in random order."""
+    if not isinstance(n_docs, int) or isinstance(n_docs, bool) or n_docs < 1:
+        raise ValueError(f"n_docs must be an integer >= 1, got {n_docs!r}")
+    low, high = sentences_per_doc
+    if not 1 <= low <= high:
+        raise ValueError(f"sentences_per_doc must be (min, max) with 1 <= min <= max, got {sentences_per_doc!r}")
     rng = random.Random(seed)
     names = sorted(ANIMALS)
     documents = []
@@ -117,6 +122,17 @@ def make_nsp_pairs(documents: list[list[str]], seed: int = 0) -> list[tuple[str,
     """(sentence A, sentence B, label) pairs, half of each kind, as in BERT's data pipeline:
     label 0: B is the sentence after A in the same document; label 1: B comes from another
     document (here: one about a different animal, so the pair is really unrelated)."""
+    if not documents or not all(isinstance(doc, list) and doc for doc in documents):
+        raise ValueError("make_nsp_pairs needs a non-empty list of documents, each a non-empty list of sentences")
+    animals = {_animal_of(doc) for doc in documents}
+    if len(animals) < 2 and any(len(doc) > 1 for doc in documents):
+        # A negative B must come from a document about another animal; with one animal there is none,
+        # and the draw below would loop forever.
+        raise ValueError(
+            f"every document is about the same animal ({animals.pop()}): no unrelated sentence B can be drawn "
+            "for the 'random' pairs; generate more documents (generate_documents(n_docs=...)) so that "
+            "at least two animals occur"
+        )
     rng = random.Random(seed)
     pairs = []
     for doc in documents:
@@ -135,7 +151,10 @@ def make_nsp_pairs(documents: list[list[str]], seed: int = 0) -> list[tuple[str,
 
 def _animal_of(doc: list[str]) -> str:
     words = set(" ".join(doc).split())
-    return next(a for a in ANIMALS if a in words)
+    found = next((a for a in ANIMALS if a in words), None)
+    if found is None:
+        raise ValueError(f"a document names none of the corpus animals {sorted(ANIMALS)}: {doc[:1]!r}")
+    return found
 
 
 def _same_animal(doc_a, doc_b) -> bool:
@@ -144,6 +163,8 @@ def _same_animal(doc_a, doc_b) -> bool:
 
 def encode_pairs(pairs, tokenizer, max_length: int = 32) -> dict[str, torch.Tensor]:
     """Tokenize (A, B) pairs as ``[CLS] A [SEP] B [SEP]`` with token types 0 / 1, padded."""
+    if not pairs:
+        raise ValueError("encode_pairs needs at least one (sentence A, sentence B, label) pair")
     enc = tokenizer(
         [a for a, _, _ in pairs],
         [b for _, b, _ in pairs],
@@ -195,6 +216,11 @@ def pretrain(model, data, tokenizer, steps: int = 300, batch_size: int = 32, lr:
     """
     from ..losses import masked_lm_loss, next_sentence_loss
 
+    for name, value in (("steps", steps), ("batch_size", batch_size)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if not isinstance(lr, (int, float)) or not lr > 0:
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     history = {"mlm": [], "nsp": []}
