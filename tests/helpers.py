@@ -70,3 +70,70 @@ def assert_grads_close(ours, theirs, atol=1e-5, rtol=1e-4):
         assert (p.grad is None) == (q.grad is None), f"{name}: gradient present in only one model"
         if p.grad is not None:
             torch.testing.assert_close(p.grad, q.grad, atol=atol, rtol=rtol, msg=lambda m: f"{name}: {m}")
+
+
+# --- Exercise cells of the chapter notebooks (one harness for every tests/test_exercises_ch*.py) -----
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def chapter_notebook(chapter: int):
+    """notebooks/NN_*.ipynb of chapter ``chapter``."""
+    (path,) = sorted((ROOT / "notebooks").glob(f"{chapter:02d}_*.ipynb"))
+    return path
+
+
+def exercise_cells(path) -> dict[str, tuple[str, str]]:
+    """{exercise: (template source, solution source)} from the notebook's tagged exercise code cells."""
+    import json
+
+    found = {}
+    for cell in json.loads(__import__("pathlib").Path(path).read_text(encoding="utf-8"))["cells"]:
+        meta = cell.get("metadata", {}).get("course", {})
+        if cell["cell_type"] == "code" and "exercise" in meta:
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            found[meta["exercise"]] = (source, meta["solution"])
+    return found
+
+
+def run_cell(source: str, capsys) -> str:
+    """Execute an exercise cell's source as the notebook would (a fresh namespace); return what it printed."""
+    capsys.readouterr()  # drop anything printed before
+    exec(compile(source, "<exercise cell>", "exec"), {"__name__": "__exercise__"})
+    return capsys.readouterr().out
+
+
+def verdict_of(check, fn, capsys=None):
+    """``check(fn)``, asserting the verdict is printed exactly once (when ``capsys`` is given)."""
+    if capsys is not None:
+        capsys.readouterr()
+    verdict = check(fn)
+    assert verdict.printed, "the checker did not mark its verdict as printed"
+    if capsys is not None:
+        out = capsys.readouterr().out
+        assert out.count(f"Exercise {verdict.exercise}:") == 1, f"verdict printed {out.count('Exercise')} times:\n{out}"
+    return verdict
+
+
+def try_again(check, wrong, hint):
+    """``check(wrong)`` says "try again" with ``hint`` in its message."""
+    verdict = check(wrong, print_verdict=False)
+    assert verdict.status == "try again", str(verdict)
+    assert hint in verdict.message, f"expected {hint!r} in: {verdict.message}"
+    return verdict
+
+
+def solutions_in_sync(chapter_path) -> None:
+    """The committed solutions notebook has the chapter's solution cells and was executed ([PASS] shown)."""
+    import importlib.util
+
+    import pytest
+
+    nbformat = pytest.importorskip("nbformat")
+    spec = importlib.util.spec_from_file_location("make_solutions", ROOT / "tools" / "make_solutions.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    committed = nbformat.read(tool.target(chapter_path), as_version=4)
+    assert tool.sources(committed) == tool.sources(tool.solutions_for(chapter_path)), "run tools/make_solutions.py"
+    outputs = [o for c in committed.cells if c.cell_type == "code" for o in c.outputs]
+    assert any("[PASS]" in o.get("text", "") for o in outputs), "execute the solutions notebook"

@@ -1,65 +1,20 @@
 """Exercises of notebook 00: the checkers pass the worked solutions, stay "not yet" on the templates, and
 name the mistake for each known wrong answer (written here the way a learner would write it)."""
 
-import json
 from pathlib import Path
 
 import pytest
 import torch
+from helpers import verdict_of
 
-from course_lib.exercises.ch00 import check_failing_rows, check_max_abs_diff, check_within_tolerance
+from course_lib.exercises.ch00 import (
+    check_failing_rows,
+    check_max_abs_diff,
+    check_within_tolerance,
+)
 from course_lib.parity import ParityReport
 
 ROOT = Path(__file__).resolve().parent.parent
-CHAPTER = ROOT / "notebooks" / "00_welcome.ipynb"
-EXERCISES = ("0.1", "0.2", "0.3")
-
-
-def exercise_cells(path):
-    """{exercise: (template source, solution source)} from the chapter's tagged code cells."""
-    found = {}
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        meta = cell.get("metadata", {}).get("course", {})
-        if cell["cell_type"] == "code" and "exercise" in meta:
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            found[meta["exercise"]] = (source, meta["solution"])
-    return found
-
-
-def run_cell(source, capsys):
-    exec(compile(source, "<exercise cell>", "exec"), {"__name__": "__exercise__"})
-    return capsys.readouterr().out
-
-
-def verdict_of(check, fn):
-    verdict = check(fn)
-    assert verdict.printed
-    return verdict
-
-
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_solution_passes_and_template_is_not_yet(exercise, capsys):
-    cells = exercise_cells(CHAPTER)
-    template, solution = cells[exercise]
-    assert run_cell(solution, capsys).startswith(f"[PASS] Exercise {exercise}:")
-    assert run_cell(template, capsys).startswith(f"[NOT YET] Exercise {exercise}:")
-
-
-def test_the_chapter_has_exactly_these_exercises():
-    assert tuple(exercise_cells(CHAPTER)) == EXERCISES
-
-
-def test_solutions_notebook_in_sync_with_the_chapter():
-    nbformat = pytest.importorskip("nbformat")
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_solutions", ROOT / "tools" / "make_solutions.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    committed = nbformat.read(tool.target(CHAPTER), as_version=4)
-    assert tool.sources(committed) == tool.sources(tool.solutions_for(CHAPTER)), "run tools/make_solutions.py"
-    outputs = [o for c in committed.cells if c.cell_type == "code" for o in c.outputs]
-    assert any("[PASS]" in o.get("text", "") for o in outputs), "execute the solutions notebook"
 
 
 # --- 0.1 ------------------------------------------------------------------------------------
@@ -135,6 +90,3 @@ def test_failing_rows_reports_a_crash_instead_of_raising():
     assert verdict.status == "try again" and "IndexError" in verdict.message
 
 
-def test_checkers_refuse_a_value_instead_of_a_function():
-    verdict = verdict_of(check_max_abs_diff, 0.5)
-    assert verdict.status == "try again" and "expected a function" in verdict.message

@@ -1,13 +1,13 @@
 """Exercises of notebook 01: the checkers pass the worked solutions, stay "not yet" on the templates, and
 name the mistake for each known wrong answer (written here the way a learner would write it)."""
 
-import json
 import math
 from pathlib import Path
 
 import pytest
 import torch
 import transformers
+from helpers import try_again
 from transformers import BertConfig
 
 import course_lib
@@ -22,54 +22,6 @@ from course_lib.exercises.ch01 import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-CHAPTER = ROOT / "notebooks" / "01_bert_backbone.ipynb"
-EXERCISES = ("1.1", "1.2", "1.3", "1.4")
-
-
-def exercise_cells(path):
-    """{exercise: (template source, solution source)} from the chapter's tagged code cells."""
-    found = {}
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        meta = cell.get("metadata", {}).get("course", {})
-        if cell["cell_type"] == "code" and "exercise" in meta:
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            found[meta["exercise"]] = (source, meta["solution"])
-    return found
-
-
-def run_cell(source, capsys):
-    exec(compile(source, "<exercise cell>", "exec"), {"__name__": "__exercise__"})
-    return capsys.readouterr().out
-
-
-def try_again(check, wrong, hint):
-    verdict = check(wrong)
-    assert verdict.status == "try again", verdict
-    assert hint in verdict.message, verdict
-
-
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_solution_passes_and_template_is_not_yet(exercise, capsys):
-    template, solution = exercise_cells(CHAPTER)[exercise]
-    assert run_cell(solution, capsys).startswith(f"[PASS] Exercise {exercise}:")
-    assert run_cell(template, capsys).startswith(f"[NOT YET] Exercise {exercise}:")
-
-
-def test_the_chapter_has_exactly_these_exercises():
-    assert tuple(exercise_cells(CHAPTER)) == EXERCISES
-
-
-def test_solutions_notebook_in_sync_with_the_chapter():
-    nbformat = pytest.importorskip("nbformat")
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_solutions", ROOT / "tools" / "make_solutions.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    committed = nbformat.read(tool.target(CHAPTER), as_version=4)
-    assert tool.sources(committed) == tool.sources(tool.solutions_for(CHAPTER)), "run tools/make_solutions.py"
-    outputs = [o for c in committed.cells if c.cell_type == "code" for o in c.outputs]
-    assert sum("[PASS]" in o.get("text", "") for o in outputs) == len(EXERCISES), "execute the solutions notebook"
 
 
 # --- 1.1 the additive mask --------------------------------------------------------------------
@@ -123,7 +75,8 @@ def test_attention_reference_matches_the_model_for_one_head():
     attn = course_lib.BertModel(config).eval().encoder.layer[0].attention.self
     x = torch.randn(2, 5, 8)
     keep = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
-    from course_lib.exercises.ch01 import _additive_mask, _attention as reference
+    from course_lib.exercises.ch01 import _additive_mask
+    from course_lib.exercises.ch01 import _attention as reference
 
     with torch.no_grad():
         expected, _ = attn(x, make_additive_mask(keep, 2, 5, x.dtype, x.device))

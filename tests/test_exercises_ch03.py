@@ -6,7 +6,11 @@ import torch
 
 from course_lib.backbone import make_additive_mask
 from course_lib.exercises import ch03
-from course_lib.exercises.ch03 import check_causal_mask, check_mlm_replacement, check_shift_labels
+from course_lib.exercises.ch03 import (
+    check_causal_mask,
+    check_mlm_replacement,
+    check_shift_labels,
+)
 from course_lib.losses import shift_labels_for_causal_lm
 from course_lib.masking import mask_tokens
 
@@ -170,35 +174,6 @@ def test_typical_mistake_gets_its_hint(checker, wrong, phrase):
 # ---- nothing, templates, wrong types and shapes, crashes ---------------------------------------
 
 
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_none_is_not_yet(checker, capsys):
-    verdict = checker(None)
-    assert verdict.status == "not yet" and not verdict
-    assert capsys.readouterr().out.startswith("[NOT YET]")
-
-
-def empty_template(*args):
-    """The learner's docstring."""
-    ...
-
-
-def raises_not_implemented(*args):
-    raise NotImplementedError
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-@pytest.mark.parametrize("template", [empty_template, raises_not_implemented])
-def test_empty_template_is_not_yet(checker, template):
-    verdict = checker(template, print_verdict=False)
-    assert verdict.status == "not yet", verdict.message
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_non_callable_is_try_again(checker):
-    verdict = checker(torch.zeros(3), print_verdict=False)
-    assert verdict.status == "try again" and "expected a function" in verdict.message
-
-
 # Multi-line definitions on purpose: the template detector reads the source after the `def` line.
 def replacement_first_column_dropped(input_ids, *rest):
     inputs = input_ids.clone()
@@ -241,14 +216,6 @@ def crashes(*args):
     return args[0] @ torch.zeros(2, 2, 2, 2, 2)
 
 
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_exception_is_named_without_traceback(checker, capsys):
-    verdict = checker(crashes)
-    out = capsys.readouterr().out
-    assert verdict.status == "try again" and "raised RuntimeError" in verdict.message
-    assert "Traceback" not in out and out.count("\n") == 1
-
-
 @pytest.mark.parametrize("checker, wrong", [(check_mlm_replacement, replacement_in_place),
                                             (check_shift_labels, shift_without_padding),
                                             (check_causal_mask, crashes)])
@@ -256,6 +223,3 @@ def test_messages_are_deterministic(checker, wrong):
     assert checker(wrong, print_verdict=False).message == checker(wrong, print_verdict=False).message
 
 
-def test_verdict_is_printed_once(capsys):
-    verdict = check_mlm_replacement(replacement_in_place)
-    assert capsys.readouterr().out == str(verdict) + "\n" and verdict.printed

@@ -12,11 +12,12 @@ from transformers import BertConfig
 
 import course_lib
 from course_lib.exercises import ch04
-from course_lib.exercises.ch04 import check_pretraining_parameter_count, check_resize_rows, check_tied_gradient
+from course_lib.exercises.ch04 import (
+    check_pretraining_parameter_count,
+    check_resize_rows,
+    check_tied_gradient,
+)
 from course_lib.tying import count_parameters, resize_token_embeddings
-
-CHECKERS = [check_pretraining_parameter_count, check_tied_gradient, check_resize_rows]
-
 
 # ---- right answers --------------------------------------------------------------------------
 
@@ -207,35 +208,6 @@ def test_typical_mistake_gets_its_hint(checker, wrong, phrase):
 # ---- nothing, templates, wrong types and shapes, crashes ---------------------------------------
 
 
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_none_is_not_yet(checker, capsys):
-    verdict = checker(None)
-    assert verdict.status == "not yet" and not verdict
-    assert capsys.readouterr().out.startswith("[NOT YET]")
-
-
-def empty_template(*args):
-    """The learner's docstring."""
-    ...
-
-
-def raises_not_implemented(*args):
-    raise NotImplementedError
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-@pytest.mark.parametrize("template", [empty_template, raises_not_implemented])
-def test_empty_template_is_not_yet(checker, template):
-    verdict = checker(template, print_verdict=False)
-    assert verdict.status == "not yet", verdict.message
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_non_callable_is_try_again(checker):
-    verdict = checker(42, print_verdict=False)
-    assert verdict.status == "try again" and "expected a function, got an int" in verdict.message
-
-
 def gradient_transposed(E, bias, ids, labels):
     grad = good_gradient(E, bias, ids, labels)
     return grad.T
@@ -296,14 +268,6 @@ def crashes(*args):
     return args[0] @ torch.zeros(2, 2, 2, 2, 2)
 
 
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_exception_is_named_without_traceback(checker, capsys):
-    verdict = checker(crashes)
-    out = capsys.readouterr().out
-    assert verdict.status == "try again" and "raised" in verdict.message and "Error" in verdict.message
-    assert "Traceback" not in out and out.count("\n") == 1
-
-
 def test_exception_in_count_names_the_exception():
     verdict = check_pretraining_parameter_count(crashes, print_verdict=False)
     assert "raised TypeError" in verdict.message, verdict.message
@@ -316,6 +280,3 @@ def test_messages_are_deterministic(checker, wrong):
     assert checker(wrong, print_verdict=False).message == checker(wrong, print_verdict=False).message
 
 
-def test_verdict_is_printed_once(capsys):
-    verdict = check_pretraining_parameter_count(count_off_by_nsp)
-    assert capsys.readouterr().out == str(verdict) + "\n" and verdict.printed

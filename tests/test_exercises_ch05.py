@@ -8,11 +8,12 @@ import transformers
 from transformers import BertConfig
 
 from course_lib.exercises import ch05
-from course_lib.exercises.ch05 import check_multi_label_loss, check_problem_type, check_regression_loss
+from course_lib.exercises.ch05 import (
+    check_multi_label_loss,
+    check_problem_type,
+    check_regression_loss,
+)
 from course_lib.losses import multi_label_loss, regression_loss
-
-CHECKERS = [check_problem_type, check_regression_loss, check_multi_label_loss]
-
 
 # ---- right answers --------------------------------------------------------------------------
 
@@ -216,35 +217,6 @@ def test_problem_type_otherwise_names_the_case():
 # ---- nothing, templates, wrong types and shapes, crashes ---------------------------------------
 
 
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_none_is_not_yet(checker, capsys):
-    verdict = checker(None)
-    assert verdict.status == "not yet" and not verdict
-    assert capsys.readouterr().out.startswith("[NOT YET]")
-
-
-def empty_template(*args):
-    """The learner's docstring."""
-    ...
-
-
-def raises_not_implemented(*args):
-    raise NotImplementedError
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-@pytest.mark.parametrize("template", [empty_template, raises_not_implemented])
-def test_empty_template_is_not_yet(checker, template):
-    verdict = checker(template, print_verdict=False)
-    assert verdict.status == "not yet", verdict.message
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_non_callable_is_try_again(checker):
-    verdict = checker(torch.zeros(3), print_verdict=False)
-    assert verdict.status == "try again" and "expected a function" in verdict.message
-
-
 # Multi-line definitions on purpose: the template detector reads the source after the `def` line.
 def regression_keeps_dim(logits, labels):
     loss = ((logits.squeeze(-1) - labels) ** 2).mean()
@@ -283,14 +255,6 @@ def crashes(*args):
     return args[1] @ torch.zeros(2, 2, 2, 2, 2)
 
 
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_exception_is_named_without_traceback(checker, capsys):
-    verdict = checker(crashes)
-    out = capsys.readouterr().out
-    assert verdict.status == "try again" and "raised RuntimeError" in verdict.message, verdict.message
-    assert "Traceback" not in out and out.count("\n") == 1
-
-
 @pytest.mark.parametrize("checker, wrong", [(check_problem_type, type_swapped_branches),
                                             (check_regression_loss, regression_keeps_dim),
                                             (check_multi_label_loss, crashes)])
@@ -298,6 +262,3 @@ def test_messages_are_deterministic(checker, wrong):
     assert checker(wrong, print_verdict=False).message == checker(wrong, print_verdict=False).message
 
 
-def test_verdict_is_printed_once(capsys):
-    verdict = check_regression_loss(regression_sum)
-    assert capsys.readouterr().out == str(verdict) + "\n" and verdict.printed

@@ -152,35 +152,6 @@ def test_a_crash_on_skipped_questions_names_the_input():
 # ---- nothing, templates, wrong types and shapes, crashes ---------------------------------------
 
 
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_none_is_not_yet(checker, capsys):
-    verdict = checker(None)
-    assert verdict.status == "not yet" and not verdict
-    assert capsys.readouterr().out.startswith("[NOT YET]")
-
-
-def empty_template(*args):
-    """The learner's docstring."""
-    ...
-
-
-def raises_not_implemented(*args):
-    raise NotImplementedError
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-@pytest.mark.parametrize("template", [empty_template, raises_not_implemented])
-def test_empty_template_is_not_yet(checker, template):
-    verdict = checker(template, print_verdict=False)
-    assert verdict.status == "not yet", verdict.message
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_non_callable_is_try_again(checker):
-    verdict = checker(torch.zeros(3), print_verdict=False)
-    assert verdict.status == "try again" and "expected a function" in verdict.message
-
-
 # Multi-line definitions on purpose: the template detector reads the source after the `def` line.
 def flatten_drops_last_token(tensor):
     flat = tensor.reshape(-1, *tensor.shape[2:])
@@ -217,14 +188,6 @@ def crashes(*args):
     return args[0] @ torch.zeros(2, 2, 2, 2, 2)
 
 
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_exception_is_named_without_traceback(checker, capsys):
-    verdict = checker(crashes)
-    out = capsys.readouterr().out
-    assert verdict.status == "try again" and "raised RuntimeError" in verdict.message, verdict.message
-    assert "Traceback" not in out and out.count("\n") == 1
-
-
 @pytest.mark.parametrize("checker, wrong", [(check_flatten_choices, flatten_transposed),
                                             (check_multiple_choice_loss, loss_ignores_minus_100_by_crashing),
                                             (check_multiple_choice_loss, crashes)])
@@ -232,6 +195,3 @@ def test_messages_are_deterministic(checker, wrong):
     assert checker(wrong, print_verdict=False).message == checker(wrong, print_verdict=False).message
 
 
-def test_verdict_is_printed_once(capsys):
-    verdict = check_multiple_choice_loss(loss_transposed)
-    assert capsys.readouterr().out == str(verdict) + "\n" and verdict.printed

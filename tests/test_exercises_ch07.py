@@ -2,12 +2,12 @@
 "not yet" on the templates, name the mistake for each known wrong answer (written here the way a learner
 would write it), and answer nothing, the wrong type or a crash with a message, never a traceback."""
 
-import json
 from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import try_again
 
 from course_lib.exercises.ch07 import (
     _ALIGN_SENTENCES,
@@ -24,59 +24,9 @@ from course_lib.task_data.ner import LABEL2ID, entity_spans
 from course_lib.token_classification import align_labels_with_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
-CHAPTER = ROOT / "notebooks" / "07_token_classification.ipynb"
-EXERCISES = ("7.1", "7.2", "7.3")
-CHECKERS = [check_align_labels, check_token_loss, check_entity_spans]
-
-
-def exercise_cells(path):
-    """{exercise: (template source, solution source)} from the chapter's tagged code cells."""
-    found = {}
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        meta = cell.get("metadata", {}).get("course", {})
-        if cell["cell_type"] == "code" and "exercise" in meta:
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            found[meta["exercise"]] = (source, meta["solution"])
-    return found
-
-
-def run_cell(source, capsys):
-    exec(compile(source, "<exercise cell>", "exec"), {"__name__": "__exercise__"})
-    return capsys.readouterr().out
-
-
-def try_again(check, wrong, hint):
-    verdict = check(wrong, print_verdict=False)
-    assert verdict.status == "try again", verdict
-    assert hint in verdict.message, verdict
-    return verdict
 
 
 # --- the chapter, its solutions and the references ------------------------------------------------
-
-
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_solution_passes_and_template_is_not_yet(exercise, capsys):
-    template, solution = exercise_cells(CHAPTER)[exercise]
-    assert run_cell(solution, capsys).startswith(f"[PASS] Exercise {exercise}:")
-    assert run_cell(template, capsys).startswith(f"[NOT YET] Exercise {exercise}:")
-
-
-def test_the_chapter_has_exactly_these_exercises():
-    assert tuple(exercise_cells(CHAPTER)) == EXERCISES
-
-
-def test_solutions_notebook_in_sync_with_the_chapter():
-    nbformat = pytest.importorskip("nbformat")
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_solutions", ROOT / "tools" / "make_solutions.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    committed = nbformat.read(tool.target(CHAPTER), as_version=4)
-    assert tool.sources(committed) == tool.sources(tool.solutions_for(CHAPTER)), "run tools/make_solutions.py"
-    outputs = [o for c in committed.cells if c.cell_type == "code" for o in c.outputs]
-    assert sum("[PASS]" in o.get("text", "") for o in outputs) == len(EXERCISES), "execute the solutions notebook"
 
 
 def test_the_course_functions_pass_their_own_exercises():
@@ -416,45 +366,3 @@ def test_entity_spans_wrong_form(returns, phrase):
 # --- nothing, templates, wrong types, exceptions -------------------------------------------------------
 
 
-def template(*args):
-    """Your code here."""
-    ...
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_none_is_not_yet(checker):
-    verdict = checker(None, print_verdict=False)
-    assert verdict.status == "not yet" and "nothing to check" in verdict.message
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_empty_template_is_not_yet(checker, capsys):
-    verdict = checker(template)
-    assert verdict.status == "not yet" and "still the empty template" in verdict.message
-    assert capsys.readouterr().out.startswith("[NOT YET]")
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_not_implemented_is_not_yet(checker):
-    def unfinished(*args):
-        x = 1
-        raise NotImplementedError(x)
-
-    assert checker(unfinished, print_verdict=False).status == "not yet"
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_not_callable_is_try_again(checker):
-    verdict = checker([1, 2], print_verdict=False)
-    assert verdict.status == "try again" and "expected a function, got a list" in verdict.message
-
-
-@pytest.mark.parametrize("checker", CHECKERS)
-def test_exception_is_named_without_traceback(checker, capsys):
-    def broken(*args):
-        return undefined_name  # noqa: F821
-
-    verdict = checker(broken)
-    out = capsys.readouterr().out
-    assert verdict.status == "try again" and "raised NameError" in verdict.message
-    assert "Traceback" not in out and out.startswith("[TRY AGAIN]")
