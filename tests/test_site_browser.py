@@ -3,7 +3,9 @@ open every page in headless Chromium (Debian's package), and check what a reader
 
 - every image decoded (``naturalWidth > 0``): embedded plots and the diagrams from ``pictures/``;
 - every link to a page of the site answers 200, and every ``#anchor`` link names an element;
-- the home page lists every notebook, and each chapter page carries its title and the course navigation.
+- the home page lists every notebook, and each chapter page carries its title and the course navigation;
+- formulas are typeset (MathJax from the installed ``jupyter-server-mathjax``, copied into the site): no page
+  shows raw TeX, and no page requests anything outside the local server (a CDN script fails the page).
 
 Screenshots of every page go to ``build/screenshots/`` (git-ignored): look at them.
 
@@ -124,3 +126,27 @@ def test_screenshots_are_saved(reports):
         assert shots, f"no screenshot of {page}"
         width, height = _png_size(shots[0])
         assert width == 1280 and height > 300, (page, width, height)
+
+
+def test_formulas_are_typeset_offline(reports):
+    # Chapters 09 (AdamW) and 10 (schedules) are the ones with formulas; the home page has one in a goal.
+    for page, at_least in (("09_adamw_vs_adam_l2.html", 20), ("10_lr_schedules_and_warmup.html", 20),
+                           ("index.html", 1)):
+        report = reports[page]
+        assert report.formulas >= at_least, f"{page}: {report.formulas} typeset formulas, expected {at_least}+"
+        assert not (report.raw_math or report.math_errors or report.external_requests), report.summary()
+
+
+def test_checker_catches_raw_tex_and_outside_requests(tmp_path, chromium):
+    """The check itself: a page whose formula stays TeX and which asks a CDN for a script must fail."""
+    (tmp_path / "bad.html").write_text(
+        '<!DOCTYPE html><html><head><title>bad</title>'
+        '<script src="https://cdn.example.org/mathjax/MathJax.js"></script></head>'
+        '<body><p>The decay is $\\theta \\leftarrow (1-\\eta\\lambda)\\theta$.</p>'
+        '<pre>price = "$5 and $6"  # in code: not a formula</pre></body></html>', encoding="utf-8")
+    with site_check.serve(tmp_path) as base, site_check.Browser(chromium) as browser:
+        report = site_check.check_page(browser, base + "bad.html")
+    assert not report.ok
+    assert report.external_requests == ["https://cdn.example.org/mathjax/MathJax.js"], report.summary()
+    assert len(report.raw_math) == 1 and "\\leftarrow" in report.raw_math[0], report.summary()
+    assert report.mathjax_problem, report.summary()

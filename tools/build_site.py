@@ -2,9 +2,16 @@
 
     python tools/build_site.py --out site
 
+    python tools/build_site.py --out site --notebooks build/course/notebooks   # executed copies (make course)
+
 Writes ``site/index.html`` (the chapter list with each chapter's time and goals, read from the
 notebook's first cell) and one HTML page per notebook with its outputs and pictures embedded, so
 the folder can be opened from disk, copied to a USB stick or served as is.
+
+Nothing on a page comes from the internet: formulas are typeset by the MathJax copy that the Python
+package ``jupyter-server-mathjax`` installs with the course (copied into ``site/mathjax/``), and the
+CDN scripts of nbconvert's page template (require.js, the widget manager) are left out: no chapter
+has a widget or JavaScript output. ``tools/site_check.py`` checks both in a real browser.
 """
 
 from __future__ import annotations
@@ -12,17 +19,75 @@ from __future__ import annotations
 import argparse
 import base64
 import html
+import importlib.util
 import mimetypes
 import re
 import shutil
 from pathlib import Path
 
 import nbformat
+from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 COURSE_TITLE = "BERT heads, losses and optimisers, hands-on"
+
+# MathJax 2.7 from the jupyter-server-mathjax package, copied to site/mathjax/ (a relative address, so the
+# folder works from a web server and from disk). The combined configuration file it ships, plus "Safe"
+# (no JavaScript or links hidden in a formula), as nbconvert's CDN default does.
+MATHJAX_DIR = "mathjax"
+MATHJAX_URL = f"{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+
+# The package ships one font, STIX-Web (not MathJax's default TeX web font): without this, MathJax looks for
+# fonts that are not there and draws roots and hats from whatever the system has, out of place. The same
+# settings as Jupyter's classic notebook, which serves these files.
+MATHJAX_FONTS = """<script type="text/x-mathjax-config">
+MathJax.Hub.Config({
+    "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+    SVG: {font: "STIX-Web"}
+});
+</script>"""
+
+# nbconvert's "lab" page, with the blocks that would load scripts from a CDN taken out. MathJax keeps
+# nbconvert's own configuration ($...$ and $$...$$, AMS numbering); its address and its font change.
+PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}
+{{ super() }}
+""" + MATHJAX_FONTS + """
+{%- endblock html_head_js_mathjax -%}
+"""
+
+
+def mathjax_source() -> Path:
+    """The MathJax files of the installed ``jupyter-server-mathjax`` package (a clear error if it is missing)."""
+    spec = importlib.util.find_spec("jupyter_server_mathjax")
+    static = Path(spec.origin).parent / "static" if spec and spec.origin else None
+    if static is None or not (static / "MathJax.js").is_file():
+        raise SystemExit(
+            "build_site.py: the formulas need MathJax from the package jupyter-server-mathjax, which is not "
+            "installed in this environment: pip install -c constraints.txt jupyter-server-mathjax "
+            "(make setup installs it with the course)"
+        )
+    return static
+
+
+def mathjax_head(url: str = MATHJAX_URL) -> str:
+    """The MathJax script tags nbconvert puts in a chapter page, for pages we write ourselves (the index)."""
+    # nbconvert's own macro, rendered by the Jinja environment of the chapter pages: one configuration
+    exporter = make_exporter()
+    macro = "{% from 'mathjax.html.j2' import mathjax %}{{ mathjax(url) }}"
+    return exporter.environment.from_string(macro).render(url=url) + "\n" + MATHJAX_FONTS
+
+
+def make_exporter() -> HTMLExporter:
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"course_page.html.j2": PAGE_TEMPLATE})])
+    exporter.template_file = "course_page.html.j2"
+    exporter.mathjax_url = MATHJAX_URL
+    exporter.embed_images = True  # markdown pictures (../pictures/x.png) go inside the page
+    return exporter
 
 
 def chapter_info(path: Path) -> dict:
@@ -62,6 +127,7 @@ def embed_pictures(body: str) -> str:
     pictures = (ROOT / "pictures").resolve()
 
     def data_uri(match: re.Match) -> str:
+        # relative to the committed notebooks' folder, also when the pages come from executed copies elsewhere
         path = (NOTEBOOKS / html.unescape(match.group(2))).resolve()
         if pictures not in path.parents or not path.is_file():
             return match.group(0)
@@ -72,14 +138,14 @@ def embed_pictures(body: str) -> str:
 
 
 def render_notebook(path: Path, out_dir: Path, chapters: list[dict]) -> None:
-    exporter = HTMLExporter(template_name="lab")
-    exporter.embed_images = True  # markdown pictures (../pictures/x.png) go inside the page
+    exporter = make_exporter()
     body, _ = exporter.from_filename(str(path), resources={"metadata": {"path": str(path.parent)}})
     body = embed_pictures(body)
     # The solutions notebooks are not part of the site: name the file instead of linking to a missing page.
     body = re.sub(r'<a href="\.\./solutions/([\w.-]+\.ipynb)"[^>]*>(.*?)</a>', r'\2 (in the course folder)', body)
     title = next(c["title"] for c in chapters if c["path"] == path)
-    body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
+    plain_title = title.replace("`", "")  # a browser tab shows text, not Markdown
+    body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(plain_title)}</title>", body, count=1, flags=re.S)
     # The Colab badge is an image on colab.research.google.com: offline (a lab, a USB stick) it would
     # show as a broken image, so the site shows the same link as text.
     body = re.sub(r'<img[^>]*src="https://colab\.research\.google\.com/assets/colab-badge\.svg"[^>]*/?>',
@@ -87,9 +153,9 @@ def render_notebook(path: Path, out_dir: Path, chapters: list[dict]) -> None:
     # Links between notebooks point at the rendered pages instead.
     body = re.sub(r'href="(?:\./)?(\d\d_[\w-]+)\.ipynb', r'href="\1.html', body)
     index = [c["path"] for c in chapters].index(path)
-    prev_link = f'<a href="{chapters[index - 1]["html"]}">&larr; {html.escape(chapters[index - 1]["title"])}</a>' if index else ""
+    prev_link = f'<a href="{chapters[index - 1]["html"]}">&larr; {markdown_inline(chapters[index - 1]["title"])}</a>' if index else ""
     next_link = (
-        f'<a href="{chapters[index + 1]["html"]}">{html.escape(chapters[index + 1]["title"])} &rarr;</a>'
+        f'<a href="{chapters[index + 1]["html"]}">{markdown_inline(chapters[index + 1]["title"])} &rarr;</a>'
         if index + 1 < len(chapters) else ""
     )
     nav = (
@@ -108,12 +174,13 @@ def render_index(chapters: list[dict], out_dir: Path) -> None:
     for c in chapters:
         goals = "".join(f"<li>{markdown_inline(g)}</li>" for g in c["goals"])
         items.append(
-            f'<li class="chapter"><a href="{c["html"]}">{html.escape(c["title"])}</a>'
+            f'<li class="chapter"><a href="{c["html"]}">{markdown_inline(c["title"])}</a>'
             f'<div class="time">{markdown_inline(c["time"])}</div><ul class="goals">{goals}</ul></li>'
         )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{COURSE_TITLE}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+{mathjax_head()}
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; line-height: 1.45; color: #1f2328; }}
 h1 {{ margin-bottom: 0.2em; }} .lead {{ color: #57606a; }}
@@ -141,17 +208,29 @@ yourself, open <code>notebooks/</code> in Jupyter (<code>make lab</code>) or in 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="site", help="output folder (replaced)")
+    parser.add_argument("--notebooks", default=str(NOTEBOOKS),
+                        help="folder of executed notebooks to render (default: the committed notebooks/)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
     args = parser.parse_args()
     out_dir = (ROOT / args.out) if not Path(args.out).is_absolute() else Path(args.out)
+    source = Path(args.notebooks)
+    source = source if source.is_absolute() else Path.cwd() / source
+    paths = sorted(source.glob("[0-9][0-9]_*.ipynb"))
+    if not paths:
+        raise SystemExit(f"build_site.py: no NN_*.ipynb notebooks in {source}")
+    mathjax = mathjax_source()
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
-    chapters = [chapter_info(p) for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]
+    shutil.copytree(mathjax, out_dir / MATHJAX_DIR)
+    chapters = [chapter_info(p) for p in paths]
     for chapter in chapters:
         render_notebook(chapter["path"], out_dir, chapters)
-        print(f"rendered {chapter['html']}")
+        if not args.quiet:
+            print(f"rendered {chapter['html']}")
     render_index(chapters, out_dir)
-    print(f"wrote {out_dir / 'index.html'} ({len(chapters)} chapters)")
+    if not args.quiet:
+        print(f"wrote {out_dir / 'index.html'} ({len(chapters)} chapters, formulas by {out_dir / MATHJAX_DIR})")
     return 0
 
 

@@ -7,7 +7,10 @@
 The folder is served over http on 127.0.0.1 (a free port). For each page, Chromium loads it and waits for the
 load event; then the check reads the live page: every ``<img>`` must have decoded (``naturalWidth > 0``; a
 missing file or a corrupt embedded PNG gives 0), every link to a page of the site must answer 200, and every
-``#anchor`` link must name an element of the page. A PNG screenshot of each page is saved.
+``#anchor`` link must name an element of the page, no formula may be left as raw TeX (``$...$`` or a
+``\\command`` in the visible text outside code, once MathJax has finished), and the page may request nothing
+outside the local server (a script, font or picture from a CDN fails the page). A PNG screenshot of each page
+is saved.
 
 The browser is Debian's ``chromium`` package (``tools/ensure_chromium.sh`` installs it), never a browser build
 downloaded by a tool. It is driven through the DevTools protocol over a pipe (``--remote-debugging-pipe``:
@@ -266,9 +269,35 @@ class Browser:
 # The checks
 # --------------------------------------------------------------------------------------------
 
-# Runs in the page after the load event: what a reader sees.
+# Runs in the page after the load event: what a reader sees. It first waits (at most 30 s) for MathJax, when
+# the page has it, to finish typesetting, so raw TeX left on the page means a formula the reader sees as code.
 _INSPECT = """
-(() => {
+(async () => {
+  const mathjaxWanted = !!document.querySelector('script[src*="MathJax.js"]');
+  let mathjaxDone = false;
+  if (window.MathJax && window.MathJax.Hub) {
+    mathjaxDone = await Promise.race([
+      new Promise(resolve => window.MathJax.Hub.Queue(() => resolve(true))),
+      new Promise(resolve => setTimeout(() => resolve(false), 30000)),
+    ]);
+  }
+  const skip = "pre, code, script, style, textarea, kbd, samp, math, mjx-container, "
+             + ".MathJax, .MathJax_Display, .MathJax_Preview, .MathJax_CHTML, .MathJax_SVG, .MJX_Assistive_MathML";
+  const rawTex = /\\$[^$\\n]+?\\$|\\\\[A-Za-z]{2,}|\\\\[()\\[\\]]/;
+  const rawMath = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.closest(skip) || !el.getClientRects().length) continue;
+    const match = node.textContent.match(rawTex);
+    if (match && rawMath.length < 20) {
+      const at = Math.max(0, match.index - 30);
+      rawMath.push(node.textContent.slice(at, match.index + match[0].length + 30).replace(/\\s+/g, " ").trim());
+    }
+  }
+  const formulas = document.querySelectorAll(".MathJax, .MathJax_Display, .MathJax_CHTML, .MathJax_SVG").length;
+  const mathErrors = Array.from(document.querySelectorAll(".MathJax_Error, merror"))
+    .map(e => e.textContent.slice(0, 80));
   const images = Array.from(document.images).map((img, i) => ({
     index: i, complete: img.complete, width: img.naturalWidth, height: img.naturalHeight,
     alt: img.alt || "", src: img.currentSrc.startsWith("data:") ? img.currentSrc.slice(0, 30) + "..." : img.currentSrc,
@@ -285,7 +314,7 @@ _INSPECT = """
     const found = [raw, decoded].some(n => document.getElementById(n) || document.getElementsByName(n).length);
     return {href: l.raw, found};
   });
-  return {title: document.title, images, links, anchors,
+  return {title: document.title, images, links, anchors, rawMath, formulas, mathErrors, mathjaxWanted, mathjaxDone,
           headings: Array.from(document.querySelectorAll("h1")).map(h => h.textContent.replace("¶", "").trim()),
           chapterLinks: Array.from(document.querySelectorAll("li.chapter > a")).map(a => a.getAttribute("href"))};
 })()
@@ -305,19 +334,28 @@ class PageReport:
     missing_anchors: list = field(default_factory=list)
     external_requests: list = field(default_factory=list)
     failed_requests: list = field(default_factory=list)
+    raw_math: list = field(default_factory=list)  # visible text that still looks like TeX
+    math_errors: list = field(default_factory=list)  # MathJax's own "Math Processing Error" boxes
+    formulas: int = 0  # formulas MathJax typeset
+    mathjax_problem: str = ""  # the page asks for MathJax but it did not load or did not finish
     screenshots: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.broken_images or self.broken_links or self.missing_anchors)
+        return not (self.broken_images or self.broken_links or self.missing_anchors or self.external_requests
+                    or self.raw_math or self.math_errors or self.mathjax_problem)
 
     def summary(self) -> str:
         lines = [f"{self.url}: {'OK' if self.ok else 'PROBLEMS'} - {len(self.images)} images, "
-                 f"{len(self.local_links)} local links, title {self.title!r}"]
+                 f"{len(self.local_links)} local links, {self.formulas} formulas, title {self.title!r}"]
         lines += [f"  broken image: {i}" for i in self.broken_images]
         lines += [f"  broken link: {link}" for link in self.broken_links]
         lines += [f"  missing anchor: {a}" for a in self.missing_anchors]
-        lines += [f"  note: the page asked for an outside resource (blocked): {u}" for u in self.external_requests]
+        lines += [f"  outside request (blocked; the site must carry everything it needs): {u}"
+                  for u in self.external_requests]
+        lines += [f"  raw TeX shown to the reader: {t!r}" for t in self.raw_math]
+        lines += [f"  MathJax error: {t!r}" for t in self.math_errors]
+        lines += [f"  {self.mathjax_problem}"] if self.mathjax_problem else []
         lines += [f"  screenshot: {p}" for p in self.screenshots]
         return "\n".join(lines)
 
@@ -351,6 +389,9 @@ def check_page(browser: Browser, url: str, screenshot_dir: Path | None = None, s
         if status != 200:
             report.broken_links.append(f"{link['raw']} -> {status}")
     report.missing_anchors = [a["href"] for a in page["anchors"] if not a["found"]]
+    report.raw_math, report.math_errors, report.formulas = page["rawMath"], page["mathErrors"], page["formulas"]
+    if page["mathjaxWanted"] and not page["mathjaxDone"]:
+        report.mathjax_problem = "the page loads MathJax, but it did not load or did not finish within 30 s"
     for event in events:
         if event.get("method") == "Network.requestWillBeSent":
             request_url = event["params"]["request"]["url"]
