@@ -69,7 +69,7 @@ def assert_grads_close(ours, theirs, atol=1e-5, rtol=1e-4):
         q = theirs_params[name]
         assert (p.grad is None) == (q.grad is None), f"{name}: gradient present in only one model"
         if p.grad is not None:
-            torch.testing.assert_close(p.grad, q.grad, atol=atol, rtol=rtol, msg=lambda m: f"{name}: {m}")
+            torch.testing.assert_close(p.grad, q.grad, atol=atol, rtol=rtol, msg=lambda m, name=name: f"{name}: {m}")
 
 
 # --- Exercise cells of the chapter notebooks (one harness for every tests/test_exercises_ch*.py) -----

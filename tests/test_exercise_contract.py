@@ -14,9 +14,9 @@ import threading
 import numpy as np
 import pytest
 import torch
-from helpers import chapter_notebook, exercise_cells, run_cell, solutions_in_sync
 
 import course_lib.exercises as exercises
+from helpers import chapter_notebook, exercise_cells, run_cell, solutions_in_sync
 
 CHAPTERS = range(12)
 MODULES = {chapter: importlib.import_module(f"course_lib.exercises.ch{chapter:02d}") for chapter in CHAPTERS}

@@ -1,11 +1,8 @@
 """Exercises of notebook 00: the checkers pass the worked solutions, stay "not yet" on the templates, and
 name the mistake for each known wrong answer (written here the way a learner would write it)."""
 
-from pathlib import Path
-
 import pytest
 import torch
-from helpers import verdict_of
 
 from course_lib.exercises.ch00 import (
     check_failing_rows,
@@ -13,9 +10,7 @@ from course_lib.exercises.ch00 import (
     check_within_tolerance,
 )
 from course_lib.parity import ParityReport
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from helpers import verdict_of
 
 # --- 0.1 ------------------------------------------------------------------------------------
 

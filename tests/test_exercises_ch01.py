@@ -2,12 +2,10 @@
 name the mistake for each known wrong answer (written here the way a learner would write it)."""
 
 import math
-from pathlib import Path
 
 import pytest
 import torch
 import transformers
-from helpers import try_again
 from transformers import BertConfig
 
 import course_lib
@@ -20,9 +18,7 @@ from course_lib.exercises.ch01 import (
     check_count_parameters,
     check_pooler,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from helpers import try_again
 
 # --- 1.1 the additive mask --------------------------------------------------------------------
 

@@ -1,11 +1,8 @@
 """Exercises of notebook 02: the checkers pass the worked solutions, stay "not yet" on the templates, and
 name the mistake for each known wrong answer (written here the way a learner would write it)."""
 
-from pathlib import Path
-
 import pytest
 import torch.nn.functional as F
-from helpers import try_again
 
 from course_lib.exercises.ch02 import (
     _mlm_cases,
@@ -15,8 +12,7 @@ from course_lib.exercises.ch02 import (
     check_pretraining_loss,
 )
 from course_lib.losses import masked_lm_loss, next_sentence_loss, pretraining_loss
-
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import try_again
 
 
 def test_the_course_losses_pass_their_own_exercises():

@@ -2,12 +2,9 @@
 "not yet" on the templates, name the mistake for each known wrong answer (written here the way a learner
 would write it), and answer nothing, the wrong type or a crash with a message, never a traceback."""
 
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import try_again
 
 from course_lib.exercises.ch07 import (
     _ALIGN_SENTENCES,
@@ -22,9 +19,7 @@ from course_lib.losses import token_classification_loss
 from course_lib.pretrained import load_tokenizer
 from course_lib.task_data.ner import LABEL2ID, entity_spans
 from course_lib.token_classification import align_labels_with_tokens
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from helpers import try_again
 
 # --- the chapter, its solutions and the references ------------------------------------------------
 

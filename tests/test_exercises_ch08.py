@@ -2,12 +2,9 @@
 "not yet" on the templates, name the mistake for each known wrong answer (written here the way a learner
 would write it), and answer nothing, the wrong type or a crash with a message, never a traceback."""
 
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import try_again
 
 from course_lib.exercises.ch08 import (
     _best_span,
@@ -18,9 +15,7 @@ from course_lib.exercises.ch08 import (
 )
 from course_lib.losses import question_answering_loss
 from course_lib.question_answering import decode_span
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from helpers import try_again
 
 # --- the chapter, its solutions and the references ------------------------------------------------
 

@@ -12,13 +12,18 @@ and compares it with the course_lib reference; known mistakes get a specific hin
 
 from __future__ import annotations
 
-import copy
-
 import torch
 import torch.nn.functional as F
 
-from ..losses.classification import (MULTI_LABEL, PROBLEM_TYPES, REGRESSION, SINGLE_LABEL, infer_problem_type,
-                                     multi_label_loss, regression_loss)
+from ..losses.classification import (
+    MULTI_LABEL,
+    PROBLEM_TYPES,
+    REGRESSION,
+    SINGLE_LABEL,
+    infer_problem_type,
+    multi_label_loss,
+    regression_loss,
+)
 from . import Case, Diagnosis, Verdict, _describe, checker, run_check
 
 __all__ = ["check_problem_type", "check_regression_loss", "check_multi_label_loss", "reference_problem_type"]

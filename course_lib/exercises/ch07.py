@@ -16,8 +16,6 @@ hint names the first token or sentence that differs and what is wrong there.
 
 from __future__ import annotations
 
-import copy
-
 import torch
 import torch.nn.functional as F
 
@@ -28,7 +26,7 @@ from ..losses.token_and_span import (
 )
 from ..task_data.ner import LABELS, entity_spans
 from ..token_classification import align_labels_with_tokens
-from . import Case, _describe, Diagnosis, _is_template, Verdict, checker, run_check
+from . import Case, Diagnosis, Verdict, _describe, checker, run_check
 
 __all__ = ["check_align_labels", "check_token_loss", "check_entity_spans"]
 

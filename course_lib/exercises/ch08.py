@@ -18,7 +18,6 @@ longer than max_answer_length, outside the context, [CLS] when "no answer" is no
 
 from __future__ import annotations
 
-import copy
 import re
 
 import torch
@@ -26,7 +25,7 @@ import torch.nn.functional as F
 
 from ..losses.token_and_span import question_answering_loss
 from ..question_answering import decode_span
-from . import Case, _describe, Diagnosis, Verdict, checker, run_check
+from . import Case, Diagnosis, Verdict, _describe, checker, run_check
 from .ch07 import _list_hooks
 
 __all__ = ["check_qa_loss", "check_best_span"]

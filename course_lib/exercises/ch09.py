@@ -13,8 +13,8 @@ import functools
 
 import torch
 
-from . import Case, _describe, Diagnosis, _is_template, Verdict, checker, run_check
 from ..optim import AdamL2, AdamW, param_groups
+from . import Case, Diagnosis, Verdict, _describe, checker, run_check
 
 __all__ = ["check_adamw_step", "check_adam_l2_step", "check_no_decay_split"]
 

@@ -15,8 +15,8 @@ import math
 
 import torch
 
-from . import Case, Diagnosis, Verdict, WrongAnswer, _describe, as_number, checker, run_check
 from .. import schedules
+from . import Case, Diagnosis, Verdict, WrongAnswer, _describe, as_number, checker, run_check
 
 __all__ = ["check_constant_with_warmup", "check_linear_with_warmup", "check_cosine_with_warmup",
            "check_polynomial_decay"]

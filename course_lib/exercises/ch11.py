@@ -169,7 +169,7 @@ def _run_steps(step_fn, run: _Run, returned):
     return torch.cat([torch.tensor(losses, dtype=torch.float64)] + [w.detach().double().flatten() for w in weights])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _known_run(step_fn, run: _Run):
     """The reference's (and each known mistake's) run: deterministic, so computed once per session."""
     return _training_run(step_fn, run)
