@@ -233,6 +233,11 @@ def get_scheduler(name, optimizer: Optimizer, num_warmup_steps: int | None = Non
             f"it accepts: {', '.join(allowed) if allowed else 'nothing'}"
         )
 
+    for key, value in kwargs.items():
+        if key not in ("warmup_type", "decay_type") and value is not None and (
+            not isinstance(value, numbers.Real) or isinstance(value, bool)
+        ):
+            raise ValueError(f"schedule {name!r}: `{key}` in scheduler_specific_kwargs must be a number, got {value!r}")
     if name == "constant":
         return LambdaLR(optimizer, constant)
     _require(name, "num_warmup_steps", num_warmup_steps)

@@ -95,6 +95,7 @@ def infer_problem_type(num_labels: int, labels: torch.Tensor) -> str:
     multi-label branch and fail there with a dtype error.
     """
     check_labels_tensor(labels)
+    check_problem_type(None, num_labels)
     if num_labels == 1:
         return REGRESSION
     if labels.dtype in _CLASS_ID_DTYPES:

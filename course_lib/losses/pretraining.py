@@ -34,6 +34,18 @@ __all__ = [
 ]
 
 
+def _check_class_ids(name: str, labels) -> None:
+    """Cross-entropy targets: a tensor of int64 class ids (int32 and float make torch fail with
+    "expected target dtype to be Long")."""
+    if not isinstance(labels, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(labels).__name__}; convert with torch.tensor(...)")
+    if labels.dtype != torch.long:
+        hint = "class ids, not probabilities: " if labels.is_floating_point() else ""
+        raise ValueError(
+            f"{name} must be {hint}integer ids of dtype torch.long, got {labels.dtype}; convert with {name}.long()"
+        )
+
+
 def check_mlm_labels(labels: torch.Tensor, input_shape: tuple, vocab_size: int) -> None:
     """Reject MLM / causal-LM labels that would give a wrong number or a cryptic error later.
 
@@ -98,12 +110,14 @@ def masked_lm_loss(logits: torch.Tensor, labels: torch.Tensor, ignore_index: int
     a batch has more unmasked tokens. (Multiplying a per-token loss by a 0/1 mask and then taking
     a mean over all tokens would silently divide by the wrong count.)
     """
+    _check_class_ids("labels", labels)
     vocab_size = logits.shape[-1]
     return F.cross_entropy(logits.reshape(-1, vocab_size), labels.reshape(-1), ignore_index=ignore_index)
 
 
 def next_sentence_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of the two-way NSP classifier. logits ``[batch, 2]``, labels ``[batch]``."""
+    _check_class_ids("next_sentence_label", labels)
     return F.cross_entropy(logits.reshape(-1, 2), labels.reshape(-1))
 
 
@@ -124,6 +138,8 @@ def shift_labels_for_causal_lm(labels: torch.Tensor, ignore_index: int = IGNORE_
     so logits keep their full ``[batch, seq, vocab]`` shape and the last position, which has no
     next token, is simply ignored.
     """
+    if not isinstance(labels, torch.Tensor):
+        raise TypeError(f"labels must be a torch.Tensor, got {type(labels).__name__}; convert with torch.tensor(...)")
     padded = F.pad(labels, (0, 1), value=ignore_index)
     return padded[..., 1:].contiguous()
 

@@ -109,6 +109,7 @@ def span_position_loss(logits: torch.Tensor, positions: torch.Tensor) -> torch.T
     If every position in the batch is out of range, nothing is counted and the mean is 0/0 = NaN,
     exactly as in transformers: drop such batches or map those answers to [CLS] (0) instead.
     """
+    positions = _squeeze_positions("positions", positions)
     seq_len = logits.shape[1]
     clamped = clamp_span_positions(positions, seq_len)
     return F.cross_entropy(logits, clamped, ignore_index=seq_len)

@@ -1,0 +1,494 @@
+"""Bad input, round two (issue 13): nothing hangs, no silent wrong number, every error names its cause.
+
+One test per case. Each asserts the exception type and that the message names the argument (and,
+where there is one, the fix: ``.long()``, ``.float()``, ``torch.tensor``, ``model(**encoding)``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+
+import numpy as np
+import pytest
+import torch
+from transformers import BertConfig
+
+import course_lib
+from course_lib import finetune, losses
+from course_lib.masking import mask_tokens
+from course_lib.optim import AdamL2, AdamW, LegacyTransformersAdamW, param_groups
+from course_lib.parity import ParityReport, parity_report
+from course_lib.schedules import get_scheduler
+from course_lib.task_data import corpus
+from course_lib.training import accuracy, predict, train, training_step
+
+
+def small(**overrides) -> BertConfig:
+    settings = dict(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=20,
+                    max_position_embeddings=16)
+    settings.update(overrides)
+    return BertConfig(**settings)
+
+
+@pytest.fixture(scope="module")
+def ids():
+    return torch.randint(1, 50, (2, 5), generator=torch.Generator().manual_seed(0))
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    torch.manual_seed(0)
+    return course_lib.BertModel(small()).eval()
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    torch.manual_seed(0)
+    return course_lib.BertForSequenceClassification(small(num_labels=3))
+
+
+# --- 1. nothing hangs ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def within(seconds: int):
+    """Fail (instead of hanging the suite) if the block runs longer than ``seconds``."""
+
+    def alarm(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s: the call hangs")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_train_with_batch_larger_than_the_data_raises_instead_of_looping(classifier, ids):
+    data = {"input_ids": ids, "labels": torch.tensor([0, 1])}
+    with within(20), pytest.raises(ValueError, match=r"batch_size 4 is larger than the data set \(2 examples\)"):
+        train(classifier, data, steps=2, batch_size=4)
+
+
+def test_nsp_pairs_from_one_animal_raise_instead_of_looping():
+    documents = [["the cat eats mice .", "the cat is black ."]] * 3
+    with within(20), pytest.raises(ValueError, match=r"every document is about the same animal \(cat\)"):
+        corpus.make_nsp_pairs(documents)
+
+
+def test_nsp_pairs_still_work_with_two_animals():
+    documents = [["the cat eats mice .", "the cat is black ."], ["the dog says woof .", "the dog is brown ."]]
+    pairs = corpus.make_nsp_pairs(documents, seed=0)
+    assert len(pairs) == 2 and {label for _, _, label in pairs} <= {0, 1}
+
+
+def test_finetune_with_batch_larger_than_the_data_ends_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSE_ENCODER", raising=False)
+    with pytest.raises(SystemExit, match="--train-size 10 is too small"):
+        finetune.main(["--tiny", "--steps", "2", "--batch-size", "1000", "--train-size", "10", "--test-size", "4",
+                       "--out", str(tmp_path)])
+
+
+# --- 2. no silent wrong number ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("norm", [-1.0, 0.0, 0])
+def test_train_rejects_max_grad_norm_that_is_not_positive(classifier, ids, norm):
+    data = {"input_ids": ids, "labels": torch.tensor([0, 1])}
+    with pytest.raises(ValueError, match="max_grad_norm must be a positive number"):
+        train(classifier, data, steps=1, batch_size=2, max_grad_norm=norm)
+
+
+@pytest.mark.parametrize("norm", ["-1", "0"])
+def test_finetune_rejects_max_grad_norm_that_is_not_positive(tmp_path, norm):
+    with pytest.raises(SystemExit, match="--max-grad-norm must be positive"):
+        finetune.main(["--tiny", "--max-grad-norm", norm, "--out", str(tmp_path)])
+
+
+def test_lm_head_model_without_is_decoder_warns_naming_the_flag():
+    with pytest.warns(UserWarning, match=r"BertLMHeadModel built without config.is_decoder=True"):
+        course_lib.BertLMHeadModel(small())
+
+
+def test_masked_lm_with_is_decoder_warns_naming_the_flag():
+    with pytest.warns(UserWarning, match=r"BertForMaskedLM built with config.is_decoder=True"):
+        course_lib.BertForMaskedLM(small(is_decoder=True))
+
+
+def test_the_usual_builds_do_not_warn(recwarn):
+    course_lib.BertLMHeadModel(small(is_decoder=True))
+    course_lib.BertForMaskedLM(small())
+    assert not [w for w in recwarn if "is_decoder" in str(w.message)]
+
+
+@pytest.mark.parametrize("mask", [
+    torch.tensor([[0.0, 0.0, 0.0, -10000.0, -10000.0]] * 2),  # an additive mask
+    torch.tensor([[0.0, 0.0, float("-inf"), 0.0, 0.0]] * 2),
+    torch.full((2, 5), 2),  # an integer "mask" with a 2 in it
+    torch.full((2, 5), 0.5),
+])
+def test_attention_mask_that_is_not_zero_one_is_rejected(encoder, ids, mask):
+    with pytest.raises(ValueError, match="attention_mask must hold 1 for tokens to attend to and 0 for padding"):
+        encoder(input_ids=ids, attention_mask=mask)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.long, torch.int32, torch.bool])
+def test_zero_one_masks_of_every_dtype_give_the_same_output(encoder, ids, dtype):
+    keep = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
+    reference = encoder(input_ids=ids, attention_mask=keep).last_hidden_state
+    torch.testing.assert_close(encoder(input_ids=ids, attention_mask=keep.to(dtype)).last_hidden_state, reference)
+
+
+def test_accuracy_skips_minus_100():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0], [2.0, 0.0]])
+    labels = torch.tensor([0, 1, 1, -100])  # 2 of the 3 scored labels are right
+    assert accuracy(logits, labels) == pytest.approx(2 / 3)
+
+
+def test_accuracy_of_token_logits_skips_minus_100():
+    logits = torch.zeros(1, 3, 2)
+    logits[0, :, 1] = 1.0  # predicts class 1 everywhere
+    assert accuracy(logits, torch.tensor([[1, -100, 0]])) == pytest.approx(0.5)
+
+
+def test_accuracy_with_one_dimensional_logits_raises():
+    with pytest.raises(ValueError, match=r"logits \(4,\) must have one more dimension than labels \(4,\)"):
+        accuracy(torch.randn(4), torch.tensor([0, 1, 0, 1]))
+
+
+def test_accuracy_with_every_label_ignored_raises():
+    with pytest.raises(ValueError, match="every label is -100"):
+        accuracy(torch.randn(2, 2), torch.tensor([-100, -100]))
+
+
+def test_accuracy_keeps_its_batch_size_message():
+    with pytest.raises(ValueError, match="3 predictions but 2 labels"):
+        accuracy(torch.randn(3, 2), torch.tensor([0, 1]))
+
+
+def test_single_label_classification_with_one_label_is_rejected():
+    config = small(num_labels=2)
+    config.num_labels = 1  # BertConfig 5.x refuses this in the constructor; 4.57 does not
+    config.problem_type = "single_label_classification"
+    with pytest.raises(ValueError, match="needs num_labels >= 2"):
+        course_lib.BertForSequenceClassification(config)
+    with pytest.raises(ValueError, match="needs num_labels >= 2"):
+        losses.single_label_loss(torch.randn(2, 1), torch.tensor([0, 0]))
+
+
+@pytest.mark.parametrize("cls_name", ["BertForSequenceClassification", "BertForTokenClassification"])
+def test_zero_labels_are_rejected(cls_name):
+    with pytest.raises(ValueError, match="num_labels must be an integer >= 1, got 0"):
+        getattr(course_lib, cls_name)(small(num_labels=0))
+
+
+def test_adamw_with_a_repeated_parameter_is_rejected():
+    p = torch.nn.Parameter(torch.randn(3))
+    for optimizer_cls in (AdamW, AdamL2, LegacyTransformersAdamW):
+        with pytest.raises(ValueError, match="lists the same parameter twice"):
+            optimizer_cls([p, p])
+    with pytest.raises(ValueError, match="parameter group 1 lists the same parameter twice"):
+        AdamW([{"params": [torch.nn.Parameter(torch.ones(1))]}, {"params": [p, p]}])
+
+
+def test_adamw_of_a_tied_model_is_fine():
+    model = course_lib.BertForMaskedLM(small())  # the decoder weight is the word embedding
+    AdamW(model.parameters())
+    AdamW(param_groups(model, 0.01))
+
+
+def test_finetune_one_step_does_not_train_at_lr_zero(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSE_ENCODER", raising=False)
+    out = tmp_path / "run"
+    finetune.main(["--tiny", "--steps", "1", "--train-size", "16", "--test-size", "4", "--batch-size", "8",
+                   "--out", str(out)])
+    import json
+
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["warmup_steps"] == 0 and metrics["learning_rates"] == [5e-05]
+
+
+def test_finetune_one_step_that_is_all_warmup_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match="the only step would run at learning rate 0"):
+        finetune.main(["--tiny", "--steps", "1", "--warmup-steps", "1", "--out", str(tmp_path)])
+
+
+def test_finetune_tiny_with_encoder_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match="--tiny builds a small random BERT and would ignore --encoder"):
+        finetune.main(["--tiny", "--encoder", "bert-base-uncased", "--out", str(tmp_path)])
+
+
+def test_from_pretrained_rejects_a_misspelt_keyword():
+    with pytest.raises(ValueError, match=r"unknown keyword 'num_labelz' \(did you mean 'num_labels'\?\)"):
+        course_lib.BertForSequenceClassification.from_pretrained(num_labelz=3)
+
+
+def test_from_pretrained_rejects_config_and_overrides_together():
+    with pytest.raises(ValueError, match="give either config=... or config overrides"):
+        course_lib.BertModel.from_pretrained(config=small(), num_labels=3)
+
+
+# --- 3. every error names its cause ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.bool, torch.float32, torch.int16])
+def test_input_ids_of_a_wrong_dtype_say_long(encoder, ids, dtype):
+    with pytest.raises(ValueError, match=rf"input_ids must hold integer token ids.*got dtype {dtype}.*\.long\(\)"):
+        encoder(input_ids=ids.to(dtype))
+
+
+def test_int32_input_ids_work_like_int64(encoder, ids):
+    torch.testing.assert_close(encoder(input_ids=ids.int()).last_hidden_state, encoder(input_ids=ids).last_hidden_state)
+
+
+@pytest.mark.parametrize("name", ["token_type_ids", "position_ids"])
+def test_float_token_types_and_positions_say_long(encoder, ids, name):
+    value = torch.zeros(2, 5) if name == "token_type_ids" else torch.arange(5.0)
+    with pytest.raises(ValueError, match=rf"{name} must hold integer indices.*\.long\(\)"):
+        encoder(input_ids=ids, **{name: value})
+
+
+def test_negative_position_ids_are_rejected(encoder, ids):
+    with pytest.raises(ValueError, match=r"position_ids must lie in \[0, max_position_embeddings=16\)"):
+        encoder(input_ids=ids, position_ids=-torch.arange(5))
+
+
+@pytest.mark.parametrize("make", [lambda t: t.tolist(), lambda t: t.numpy()], ids=["list", "numpy"])
+def test_input_ids_that_are_not_a_tensor_say_torch_tensor(encoder, ids, make):
+    with pytest.raises(TypeError, match=r"input_ids must be a torch.Tensor, got (list|ndarray); convert it with torch"):
+        encoder(input_ids=make(ids))
+
+
+def test_a_tokenizer_output_passed_as_input_ids_says_unpack_it(encoder):
+    from transformers import BatchEncoding
+
+    encoding = BatchEncoding({"input_ids": torch.tensor([[1, 2, 3]]), "attention_mask": torch.ones(1, 3)})
+    with pytest.raises(TypeError, match=r"input_ids got a BatchEncoding .* model\(\*\*encoding\)"):
+        encoder(encoding)
+
+
+def test_sequence_length_zero_is_rejected(encoder):
+    with pytest.raises(ValueError, match="sequence length 0"):
+        encoder(input_ids=torch.zeros(2, 0, dtype=torch.long))
+
+
+def test_zero_choices_are_rejected():
+    model = course_lib.BertForMultipleChoice(small())
+    with pytest.raises(ValueError, match="0 choices per question"):
+        model(input_ids=torch.zeros(2, 0, 5, dtype=torch.long))
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("num_attention_heads", 0, r"config.num_attention_heads must be an integer >= 1, got 0"),
+    ("vocab_size", 0, r"config.vocab_size must be an integer >= 1, got 0"),
+    ("hidden_dropout_prob", 2.0, r"config.hidden_dropout_prob must be a probability in \[0, 1\], got 2.0"),
+    ("layer_norm_eps", 0.0, r"config.layer_norm_eps must be a positive number"),
+    ("hidden_size", None, r"config.hidden_size must be an integer >= 1, got None"),
+    ("intermediate_size", "20", r"config.intermediate_size must be an integer >= 1, got '20'"),
+])
+def test_bad_config_fields_are_named(field, value, message):
+    config = small()
+    object.__setattr__(config, field, value)  # around 5.x's own type validation: 4.57 has none
+    with pytest.raises(ValueError, match=message):
+        course_lib.BertModel(config)
+
+
+def test_inputs_embeds_of_another_dtype_say_convert(encoder):
+    with pytest.raises(ValueError, match=r"inputs_embeds has dtype torch.float64 .* inputs_embeds.to\(torch.float32\)"):
+        encoder(inputs_embeds=torch.randn(2, 5, 16, dtype=torch.float64))
+
+
+def test_int32_class_ids_still_work_for_sequence_classification(classifier, ids):
+    loss32 = classifier.eval()(input_ids=ids, labels=torch.tensor([0, 2], dtype=torch.int32)).loss
+    loss64 = classifier(input_ids=ids, labels=torch.tensor([0, 2])).loss
+    torch.testing.assert_close(loss32, loss64)
+
+
+def test_float_class_ids_say_long():
+    model = course_lib.BertForSequenceClassification(small(num_labels=3, problem_type="single_label_classification"))
+    with pytest.raises(ValueError, match=r"needs integer class ids .* labels.long\(\)"):
+        model(input_ids=torch.ones(2, 4, dtype=torch.long), labels=torch.tensor([0.0, 1.0]))
+
+
+def test_int64_multi_hot_labels_say_float():
+    model = course_lib.BertForSequenceClassification(small(num_labels=3, problem_type="multi_label_classification"))
+    with pytest.raises(ValueError, match=r"needs float multi-hot labels.*labels.float\(\)"):
+        model(input_ids=torch.ones(2, 4, dtype=torch.long), labels=torch.ones(2, 3, dtype=torch.long))
+
+
+@pytest.mark.parametrize("cls_name,kwargs,message", [
+    ("BertForTokenClassification", {"labels": torch.zeros(2, 5, dtype=torch.int32)}, r"token labels .*labels.long\(\)"),
+    ("BertForMaskedLM", {"labels": torch.zeros(2, 5, dtype=torch.int32)}, r"MLM labels .*labels.long\(\)"),
+    ("BertForNextSentencePrediction", {"labels": torch.tensor([0.0, 1.0])}, r"next_sentence_label.*\.long\(\)"),
+    ("BertForQuestionAnswering", {"start_positions": torch.tensor([0, 1], dtype=torch.int32),
+                                  "end_positions": torch.tensor([0, 1], dtype=torch.int32)},
+     r"start_positions .*start_positions.long\(\)"),
+])
+def test_labels_of_a_wrong_dtype_say_long(cls_name, kwargs, message, ids):
+    config = small(num_labels=3 if cls_name == "BertForTokenClassification" else 2)
+    with pytest.raises(ValueError, match=message):
+        getattr(course_lib, cls_name)(config)(input_ids=ids, **kwargs)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, ids: m(input_ids=ids, labels=[0, 1]),
+])
+def test_labels_that_are_not_a_tensor_say_torch_tensor(classifier, ids, call):
+    with pytest.raises(TypeError, match=r"labels must be a torch.Tensor, got list"):
+        call(classifier, ids)
+
+
+@pytest.mark.parametrize("fn,args,message", [
+    (losses.masked_lm_loss, (torch.randn(2, 5, 9), torch.zeros(2, 5)), r"labels must be class ids, not probabilities"),
+    (losses.next_sentence_loss, (torch.randn(2, 2), torch.tensor([0, 1], dtype=torch.int32)), r"\.long\(\)"),
+    (losses.span_position_loss, (torch.randn(2, 5), [1, 2]), r"positions must be a torch.Tensor"),
+    (losses.question_answering_loss, (torch.randn(2, 5), torch.randn(2, 5), [1, 2], [1, 2]), r"must be a torch.Tensor"),
+    (losses.token_classification_loss, (torch.randn(2, 5, 3), [[0] * 5] * 2), r"token labels must be a torch.Tensor"),
+    (losses.infer_problem_type, (0, torch.tensor([1])), r"num_labels must be an integer >= 1, got 0"),
+    (losses.multiple_choice_loss, (torch.randn(4, 1), torch.tensor([0]), 0), r"num_choices must be an integer >= 1"),
+])
+def test_loss_functions_name_their_bad_arguments(fn, args, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        fn(*args)
+
+
+def test_sequence_classification_loss_returns_a_tensor():
+    loss = losses.sequence_classification_loss(torch.randn(4, 3), torch.tensor([0, 1, 2, 1]))
+    assert isinstance(loss, torch.Tensor) and loss.dim() == 0
+
+
+def test_optimizers_given_the_model_say_parameters():
+    model = course_lib.BertModel(small())
+    for optimizer_cls in (AdamW, AdamL2, LegacyTransformersAdamW):
+        with pytest.raises(TypeError, match=r"got the model itself \(BertModel\); pass its parameters"):
+            optimizer_cls(model)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"lr": None}, "Invalid learning rate None"),
+    ({"lr": "1e-3"}, "Invalid learning rate '1e-3'"),
+    ({"betas": None}, "Invalid betas None"),
+    ({"eps": "x"}, "Invalid eps 'x'"),
+    ({"weight_decay": None}, "Invalid weight_decay None"),
+])
+def test_optimizer_hyperparameters_that_are_not_numbers_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        AdamW([torch.nn.Parameter(torch.ones(2))], **kwargs)
+
+
+def test_param_groups_given_parameters_say_model():
+    model = course_lib.BertModel(small())
+    with pytest.raises(TypeError, match=r"param_groups needs the model itself .* not model.parameters\(\)"):
+        param_groups(model.parameters(), 0.01)
+
+
+@pytest.mark.parametrize("name,pass_optimizer,kwargs,error,message", [
+    ("linear", False, {}, TypeError, "needs a torch.optim.Optimizer"),
+    (None, True, {}, ValueError, "the schedule name must be a string"),
+    ("linear", True, {"num_warmup_steps": "1", "num_training_steps": 10}, ValueError,
+     "`num_warmup_steps` must be a number of steps, got '1'"),
+    ("cosine", True, {"num_warmup_steps": 1, "num_training_steps": 10,
+                      "scheduler_specific_kwargs": {"num_cycles": "x"}}, ValueError, "`num_cycles` .* must be a number"),
+    ("linear", True, {"num_warmup_steps": 1, "num_training_steps": 10, "scheduler_specific_kwargs": [1]}, TypeError,
+     "scheduler_specific_kwargs must be a dict"),
+])
+def test_schedule_arguments_are_named(name, pass_optimizer, kwargs, error, message):
+    optimizer = AdamW([torch.nn.Parameter(torch.ones(2))]) if pass_optimizer else "the model"
+    with pytest.raises(error, match=message):
+        get_scheduler(name, optimizer, **kwargs)
+
+
+def test_parity_report_arguments_are_named(encoder, ids):
+    with pytest.raises(TypeError, match=r"`inputs` must be a dict of keyword arguments"):
+        parity_report(encoder, encoder, ids)
+    with pytest.raises(TypeError, match=r"`theirs` must be a model"):
+        parity_report(encoder, "theirs", {"input_ids": ids})
+    with pytest.raises(TypeError, match=r"logits: compare tensors or numbers"):
+        ParityReport().add("logits", None, object())
+
+
+def test_mask_tokens_arguments_are_named(ids):
+    class Tok:
+        mask_token, mask_token_id, all_special_ids = "[MASK]", 4, [0, 4]
+
+        def __len__(self):
+            return 50
+
+    with pytest.raises(TypeError, match="input_ids must be a torch.Tensor of token ids, got list"):
+        mask_tokens(ids.tolist(), Tok())
+    with pytest.raises(ValueError, match=r"mlm_probability must be a probability in \[0, 1\], got '0.15'"):
+        mask_tokens(ids, Tok(), mlm_probability="0.15")
+    with pytest.raises(ValueError, match=r"input_ids must hold integer token ids \(torch.long\), got dtype torch.uint8"):
+        mask_tokens(ids.to(torch.uint8), Tok())
+
+
+def test_corpus_generators_name_bad_sizes():
+    with pytest.raises(ValueError, match="n_docs must be an integer >= 1, got 0"):
+        corpus.generate_documents(0)
+    with pytest.raises(ValueError, match=r"sentences_per_doc must be \(min, max\)"):
+        corpus.generate_documents(3, (5, 2))
+    with pytest.raises(ValueError, match="needs a non-empty list of documents"):
+        corpus.make_nsp_pairs([])
+    with pytest.raises(ValueError, match="at least one"):
+        corpus.encode_pairs([], tokenizer=None)
+
+
+@pytest.mark.parametrize("source,message", [
+    ("/nonexistent/checkpoint", r"no such checkpoint folder: '/nonexistent/checkpoint' does not exist"),
+    ("./runs/missing", r"no such checkpoint folder"),
+    ("bert-base-uncased", r"is not a folder here, and the model hub is switched off"),
+])
+def test_a_folder_that_does_not_exist_is_named(source, message, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(FileNotFoundError, match=message):
+        course_lib.BertModel.from_pretrained(source)
+
+
+def test_a_source_that_is_not_a_path_is_named():
+    with pytest.raises(TypeError, match="must be a folder path or a hub name"):
+        course_lib.BertModel.from_pretrained(3)
+
+
+def test_train_arguments_are_named(classifier, ids):
+    data = {"input_ids": ids, "labels": torch.tensor([0, 1])}
+    with pytest.raises(ValueError, match="steps must be an integer >= 1, got '2'"):
+        train(classifier, data, steps="2", batch_size=2)
+    with pytest.raises(TypeError, match="data must be a dict of tensors"):
+        train(classifier, [1, 2], steps=2)
+    with pytest.raises(TypeError, match="data\\['labels'\\] must be a torch.Tensor, got list"):
+        train(classifier, {"input_ids": ids, "labels": [0, 1]}, steps=1, batch_size=2)
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module, got generator"):
+        train(classifier.parameters(), data, steps=2)
+    with pytest.raises(TypeError, match="optimizer must be a torch.optim.Optimizer"):
+        train(classifier, data, steps=1, batch_size=2, optimizer=classifier)
+    with pytest.raises(ValueError, match="lr must be a positive number, got 0"):
+        train(classifier, data, steps=1, batch_size=2, lr=0)
+
+
+def test_training_step_without_labels_says_so(classifier, ids):
+    optimizer = AdamW(classifier.parameters())
+    with pytest.raises(ValueError, match="the model returned no loss: the batch needs labels"):
+        training_step(classifier, {"input_ids": ids}, optimizer)
+
+
+def test_predict_names_an_empty_data_set_and_a_missing_output(classifier, ids):
+    with pytest.raises(ValueError, match="data has 0 examples"):
+        predict(classifier, {"input_ids": ids[:0]})
+    with pytest.raises(ValueError, match="no tensor field 'logitz'"):
+        predict(classifier, {"input_ids": ids}, output="logitz")
+
+
+def test_finetune_errors_end_in_one_line(tmp_path):
+    with pytest.raises(SystemExit) as info:
+        finetune.main(["--encoder", str(tmp_path / "missing"), "--out", str(tmp_path)])
+    message = str(info.value)
+    assert message.startswith("python -m course_lib.finetune: error: no such checkpoint folder") and "\n" not in message
+
+
+def test_numpy_positions_in_the_qa_model_say_torch_tensor(ids):
+    model = course_lib.BertForQuestionAnswering(small())
+    with pytest.raises(TypeError, match="start_positions must be a torch.Tensor, got ndarray"):
+        model(input_ids=ids, start_positions=np.array([0, 1]), end_positions=np.array([0, 1]))
