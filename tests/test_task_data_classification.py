@@ -59,6 +59,18 @@ def test_continuations_right_ending_is_at_the_label():
     assert not test_contexts & {c.split(" ", 1)[1] for c in ex.contexts}
 
 
+def test_continuations_held_out_split_has_many_unseen_contexts():
+    stem = lambda c: c.split(" ", 1)[1]  # noqa: E731 - the context without its random first name
+    train = {stem(c) for c in data.continuations(2000, split="train").contexts}
+    test = data.continuations(2000, split="test")
+    assert len(train) == len(data._CONTINUATIONS) - data._TEST_PAIRS >= 60
+    assert len({stem(c) for c in test.contexts}) == data._TEST_PAIRS >= 40
+    assert not train & {stem(c) for c in test.contexts}
+    train_endings = {e for row in data.continuations(2000, split="train").endings for e in row}
+    assert not train_endings & {e for row in test.endings for e in row}
+    assert len({c for c, _ in data._CONTINUATIONS}) == len({e for _, e in data._CONTINUATIONS}) == len(data._CONTINUATIONS)
+
+
 def test_encode_dtypes_and_shapes(tokenizer):
     enc = data.encode(data.sentiment(6), tokenizer, max_length=16)
     assert enc["input_ids"].shape == (6, 16) and enc["labels"].dtype == torch.long
@@ -89,8 +101,8 @@ def test_bad_arguments():
         data.sentiment(0)
     with pytest.raises(ValueError, match="split must be one of"):
         data.sentiment(3, split="dev")
-    with pytest.raises(ValueError, match=r"num_choices must lie in \[2, 8\] for the test split"):
-        data.continuations(3, split="test", num_choices=9)
+    with pytest.raises(ValueError, match=r"num_choices must lie in \[2, 40\] for the test split"):
+        data.continuations(3, split="test", num_choices=41)
 
 
 # --- training helpers --------------------------------------------------------------------------

@@ -23,6 +23,32 @@ def test_ner_test_split_contains_names_unseen_in_training():
     assert "Haraldsen" in test_words - seen
 
 
+def _entity_words(examples):
+    return {w.lower() for x in examples for w, t in zip(x.words, x.tags) if t != "O"}
+
+
+def test_ner_unseen_test_names_never_occur_in_training():
+    # lower case: the uncased tokenizer cannot tell "Le" from "le"
+    train_words = {w.lower() for x in make_ner_data(3000, seed=0, split="train") for w in x.words}
+    unseen = make_ner_data(500, seed=1, split="test")  # names="unseen" is the default
+    assert unseen and not _entity_words(unseen) & train_words
+    assert [x.words for x in unseen] == [x.words for x in make_ner_data(500, seed=1, split="test", names="unseen")]
+    seen = make_ner_data(500, seed=1, split="test", names="seen")
+    assert _entity_words(seen) <= train_words
+    mixed = _entity_words(make_ner_data(500, seed=1, split="test", names="all"))
+    assert mixed & train_words and mixed - train_words
+
+
+def test_ner_held_out_sets_have_enough_entities():
+    for names in ("unseen", "seen"):
+        assert sum(len(entity_spans(x.tags)) for x in make_ner_data(200, seed=1, split="test", names=names)) >= 200
+
+
+def test_ner_bad_name_pool_raises():
+    with pytest.raises(ValueError, match="names must be one of"):
+        make_ner_data(3, split="test", names="new")
+
+
 def test_ner_words_split_into_several_wordpieces():
     from course_lib.pretrained import load_tokenizer
 
@@ -87,3 +113,18 @@ def test_bad_tag_raises():
 def test_metric_length_mismatch_raises():
     with pytest.raises(ValueError, match="sentence 0: 2 gold tags but 1 predicted tags"):
         entity_metrics([["O", "O"]], [["O"]])
+
+
+def test_qa_with_facts_adds_keys_and_changes_nothing_else():
+    plain = make_qa_data(100, seed=2, split="test", unanswerable_fraction=0.2)
+    rich = make_qa_data(100, seed=2, split="test", unanswerable_fraction=0.2, with_facts=True)
+    for a, b in zip(plain, rich):
+        assert {k: b[k] for k in a} == a
+        names = [f["name"] for f in b["facts"]]
+        assert len(b["facts"]) == 2 and all(name in b["context"] for name in names)
+        if b["answers"]["text"]:
+            assert b["facts"][b["asked"]][b["field"]] == b["answers"]["text"][0]
+            assert names[b["asked"]] in b["question"]
+        else:
+            assert b["asked"] is None
+    assert {e["asked"] for e in rich} == {0, 1, None}

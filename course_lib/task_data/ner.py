@@ -6,9 +6,12 @@ people (PER), places (LOC) and organisations (ORG). Many names split into severa
 Tags follow the BIO scheme of CoNLL-2003 (Tjong Kim Sang & De Meulder, 2003): ``B-X`` opens an
 entity of type X, ``I-X`` continues it, ``O`` is outside any entity.
 
-The held-out split is harder than the training split on purpose: about a quarter of every word
-list is reserved for it, so it contains names the model never saw in training and must tag from
-context ("visited ___" is a place) rather than from memory.
+The last quarter of every word list is reserved for the held-out split: ``split="test"`` (the
+default ``names="unseen"``) uses only those names, so no entity word of a held-out sentence ever
+occurs in a training sentence, and the model must tag it from context ("visited ___" is a place)
+rather than from memory. ``names="seen"`` draws held-out sentences with the training names instead
+(new sentences, known names), and ``names="all"`` mixes both pools: score the first two
+separately to see what memorising the names is worth.
 
 Metrics are entity-level, as in CoNLL-2003 and ``seqeval`` (default, non-strict mode): an entity
 counts as found only if its type *and* both boundaries are right; precision, recall and F1 are
@@ -45,7 +48,8 @@ LABEL2ID = {label: i for i, label in enumerate(LABELS)}
 ID2LABEL = dict(enumerate(LABELS))
 
 # Word lists. Names are cased as in real text (the uncased tokenizer lower-cases them anyway, so
-# capital letters give the model no hint). The last quarter of each list is held out.
+# capital letters give the model no hint). The last quarter of each list is held out: no training
+# sentence uses it.
 FIRST_NAMES = ["Anna", "James", "Olga", "Piotr", "Chidi", "Yuki", "Lars", "Amara", "Diego", "Fatima",
                "Ingrid", "Tomasz", "Kwame", "Sofia", "Mateo", "Aiko", "Bjorn", "Leila", "Rafael", "Zofia"]
 SURNAMES = ["Kowalczyk", "Okonkwo", "Halvorsen", "Nakamura", "Szymanski", "Abernathy", "Vasquez",
@@ -89,31 +93,45 @@ class NERExample:
         return [LABEL2ID[t] for t in self.tags]
 
 
-def _split(items: list, split: str) -> list:
+NAME_POOLS = ("unseen", "seen", "all")
+
+
+def _split(items: list, pool: str) -> list:
+    """``"seen"``: the first three quarters (the training names); ``"unseen"``: the last quarter,
+    which no training sentence uses; ``"all"``: both."""
     cut = len(items) - len(items) // 4
-    return items[:cut] if split == "train" else items  # held-out may use every name, seen or not
+    return {"seen": items[:cut], "unseen": items[cut:], "all": items}[pool]
 
 
-def _entity(kind: str, rng: random.Random, split: str) -> list[str]:
+def _entity(kind: str, rng: random.Random, pool: str) -> list[str]:
     if kind == "PER":
-        first, last = rng.choice(_split(FIRST_NAMES, split)), rng.choice(_split(SURNAMES, split))
+        first, last = rng.choice(_split(FIRST_NAMES, pool)), rng.choice(_split(SURNAMES, pool))
         return rng.choice([[first, last], [first, last], [last], [first]])
     if kind == "LOC":
-        return list(rng.choice(_split(PLACES, split)))
+        return list(rng.choice(_split(PLACES, pool)))
     if kind == "ORG":
-        return list(rng.choice(_split(ORGS, split)))
+        return list(rng.choice(_split(ORGS, pool)))
     raise ValueError(f"unknown entity type {kind!r}")
 
 
-def make_ner_data(n: int, seed: int = 0, split: str = "train") -> list[NERExample]:
-    """``n`` seeded sentences with BIO tags. ``split="train"`` draws names from the first three
-    quarters of each word list; ``split="test"`` from the whole list (so it includes unseen names).
-    Use different seeds for different sets."""
+def make_ner_data(n: int, seed: int = 0, split: str = "train", names: str = "unseen") -> list[NERExample]:
+    """``n`` seeded sentences with BIO tags.
+
+    ``split="train"`` draws names from the first three quarters of each word list. ``split="test"``
+    draws them from the pool ``names`` names: ``"unseen"`` (default) the last quarter, disjoint
+    from every training name; ``"seen"`` the training names (new sentences, known names);
+    ``"all"`` every name. ``names`` is ignored for the training split. Use different seeds for
+    different sets.
+    """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if names not in NAME_POOLS:
+        raise ValueError(f"names must be one of {NAME_POOLS}, got {names!r}")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    rng = random.Random(f"ner-{split}-{seed}")
+    pool = "seen" if split == "train" else names
+    key = f"ner-{split}-{seed}" if split == "train" or names == "unseen" else f"ner-{split}-{names}-{seed}"
+    rng = random.Random(key)
     examples = []
     for _ in range(n):
         words: list[str] = []
@@ -121,7 +139,7 @@ def make_ner_data(n: int, seed: int = 0, split: str = "train") -> list[NERExampl
         for piece in rng.choice(TEMPLATES).split():
             if piece.startswith("{") and piece.endswith("}"):
                 kind = piece[1:-1]
-                entity = _entity(kind, rng, split)
+                entity = _entity(kind, rng, pool)
                 words += entity
                 tags += [f"B-{kind}"] + [f"I-{kind}"] * (len(entity) - 1)
             else:

@@ -75,8 +75,15 @@ def _fill(template: str, values: dict) -> tuple[str, dict]:
     return out + rest, starts
 
 
-def make_qa_data(n: int, seed: int = 0, split: str = "train", unanswerable_fraction: float = 0.0) -> list[dict]:
-    """``n`` SQuAD-format examples (see the module docstring), reproducible from ``seed``."""
+def make_qa_data(n: int, seed: int = 0, split: str = "train", unanswerable_fraction: float = 0.0,
+                 with_facts: bool = False) -> list[dict]:
+    """``n`` SQuAD-format examples (see the module docstring), reproducible from ``seed``.
+
+    ``with_facts=True`` adds what the generator knows, for analysing mistakes: ``"field"`` (the
+    asked field: city, year, job or org), ``"facts"`` (the two people of the context, in order,
+    each a dict with name, city, year, job and org) and ``"asked"`` (0 or 1: whose fact the
+    question asks; None for an unanswerable question). The examples are otherwise unchanged.
+    """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if not 0.0 <= unanswerable_fraction <= 1.0:
@@ -100,12 +107,18 @@ def make_qa_data(n: int, seed: int = 0, split: str = "train", unanswerable_fract
             facts.append((values, {slot: offset + s for slot, s in starts.items()}))
         field = rng.choice(sorted(QUESTION_TEMPLATES))
         form = rng.choice(QUESTION_TEMPLATES[field])
+        asked = None
         if rng.random() < unanswerable_fraction:
             question, answers = form.format(name=names[2]), {"text": [], "answer_start": []}
         else:
-            values, starts = facts[rng.randrange(2)]
+            asked = rng.randrange(2)
+            values, starts = facts[asked]
             question = form.format(name=values["name"])
             answers = {"text": [values[field]], "answer_start": [starts[field]]}
             assert context[starts[field]:starts[field] + len(values[field])] == values[field]
-        examples.append({"id": f"qa-{split}-{seed}-{k}", "context": context, "question": question, "answers": answers})
+        example = {"id": f"qa-{split}-{seed}-{k}", "context": context, "question": question, "answers": answers}
+        if with_facts:
+            example.update(field=field, asked=asked,
+                           facts=[{key: v[key] for key in ("name", "city", "year", "job", "org")} for v, _ in facts])
+        examples.append(example)
     return examples
