@@ -53,23 +53,37 @@ pictures: $(STAMP)
 	$(BIN)/python pictures/make_pictures.py
 	$(BIN)/python tools/colab.py  # the notebooks carry their pictures inside: refresh them
 
-# Execute every notebook in place from a fresh kernel, then render the site. Progress bars are off
-# (TQDM_DISABLE) so the committed pages carry numbers, not a frozen bar; make lab keeps them.
-notebooks solutions test-notebooks: export TQDM_DISABLE := 1
+# `make course` executes every notebook from a fresh kernel into copies under build/course/ and renders
+# site/ from those copies: it never writes a tracked file, so `git status` stays clean and the learner's next
+# `git pull` meets no conflict. It prints one line per notebook and the line to open the site. Progress bars
+# are off (TQDM_DISABLE) so the pages carry numbers, not a frozen bar; make lab keeps them.
+COURSE_BUILD := build/course
+notebooks notebooks-in-place solutions test-notebooks course: export TQDM_DISABLE := 1
 notebooks: $(STAMP) data
-	$(BIN)/python tools/run_notebooks.py notebooks
+	@$(BIN)/python tools/run_notebooks.py --out $(COURSE_BUILD) notebooks
+
+# Authors: re-execute the notebooks and rewrite their committed outputs (then nbval, then commit).
+# One notebook: $(BIN)/python tools/run_notebooks.py --in-place notebooks/NN_slug.ipynb
+.PHONY: notebooks-in-place
+notebooks-in-place: $(STAMP) data
+	$(BIN)/python tools/run_notebooks.py --in-place notebooks
 
 # Regenerate the solutions notebooks from the chapters' tagged exercise cells, and execute them.
 solutions: $(STAMP) data
 	$(BIN)/python tools/make_solutions.py
-	$(BIN)/python tools/run_notebooks.py solutions
+	$(BIN)/python tools/run_notebooks.py --in-place solutions
 
+# The site from the committed notebooks as they are (no execution).
 site: $(STAMP)
-	$(BIN)/python tools/build_site.py --out site
-	@echo
+	@$(BIN)/python tools/build_site.py --quiet --out site
 	@echo "The course is ready: open $(CURDIR)/site/index.html in your browser."
 
-course: notebooks site
+# `data` runs in a silent sub-make, so the output stays one line per notebook plus the last line.
+course: $(STAMP)
+	@$(MAKE) --no-print-directory -s data
+	@$(BIN)/python tools/run_notebooks.py --out $(COURSE_BUILD) notebooks
+	@$(BIN)/python tools/build_site.py --quiet --out site --notebooks $(COURSE_BUILD)/notebooks
+	@echo "The course is ready: open $(CURDIR)/site/index.html in your browser."
 
 # Debian's Chromium for tests/test_site_browser.py (a no-op when it is installed).
 chromium:
@@ -87,8 +101,12 @@ test-notebooks: $(STAMP) data
 
 test: test-unit test-hf4 test-notebooks
 
+# Jupyter Lab on notebooks/ at http://127.0.0.1:$(PORT), for a normal user and for root (--allow-root only
+# when the user id is 0), without trying to open a browser where there is no display; the last line before
+# the server log is the URL to open, with its token.
+PORT ?= 8888
 lab: $(STAMP) data
-	$(BIN)/jupyter lab notebooks
+	@$(BIN)/python tools/lab.py --port $(PORT)
 
 # A notebook copied alone into a fresh venv (only Jupyter + torch) installs course_lib itself, as in Colab.
 colab-proof:

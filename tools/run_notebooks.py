@@ -1,23 +1,43 @@
-"""Execute notebooks in place from a fresh kernel, so the committed outputs are the real ones.
+"""Execute the course notebooks, each from a fresh kernel, without touching the committed files.
 
-    python tools/run_notebooks.py notebooks                 # every notebook, in order
-    python tools/run_notebooks.py notebooks/01_bert_backbone.ipynb
+    python tools/run_notebooks.py --out build/course notebooks    # what `make course` runs (site/ is built from it)
+    python tools/run_notebooks.py --in-place notebooks/05_sequence_classification.ipynb   # authors only
 
-Each notebook runs in its own folder (relative paths work as in Jupyter), with the seeds and
-offline settings of the Makefile. Prints the wall time of each notebook: the course budget is
-60 s per notebook on a 2-core machine.
+Say where the executed notebooks go; there is no default, so a command cannot rewrite the committed files by
+surprise. ``--out DIR`` writes no tracked file: each notebook is read, executed and saved as a copy at its path
+inside the checkout under DIR (notebooks/05_x.ipynb -> build/course/notebooks/05_x.ipynb), so a learner's
+`git status` stays clean and the next `git pull` meets no conflict. ``--in-place`` is the authors' way to
+refresh the committed outputs (`make notebooks-in-place`); a notebook that fails is then left as it was.
+
+The kernel runs in the notebook's own folder (relative paths work as in Jupyter and under nbval), with the
+seeds and offline settings of the Makefile, and reaches us over IPC sockets in a private temporary folder
+rather than TCP ports on 127.0.0.1: nothing listens on the network, and ipykernel has no reason to print its
+"Kernel is running over TCP without encryption" warning. Stream outputs are merged per cell (stdout into one
+block, stderr into another), as nbval compares them, so re-executing gives the same file whatever the timing
+of the prints.
+
+Prints one line per notebook: its name, the seconds it took and ``ok``, or ``FAILED`` followed by the
+failing cell and its error; the run goes on with the next notebook and exits with 1 if any failed. The course
+budget is 60 s per notebook on a quiet 2-core machine (notebook 11: 120 s).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -26,44 +46,124 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ.setdefault("TQDM_DISABLE", "1")  # committed pages carry numbers, not a frozen progress bar
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass
+class Result:
+    source: Path  # the notebook that was read
+    written: Path | None  # where the executed notebook was saved (None: a failed in-place run saves nothing)
+    seconds: float
+    error: str = ""  # the failing cell and its traceback, empty when the notebook ran through
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    def line(self, width: int = 30) -> str:
+        return f"{self.source.stem:<{width}} {self.seconds:6.1f} s  {'ok' if self.ok else 'FAILED'}"
+
 
 def notebook_paths(args: list[str]) -> list[Path]:
+    """The notebooks named, a folder standing for its NN_*.ipynb files in order. A missing path is an error."""
     paths: list[Path] = []
     for arg in args:
         p = Path(arg)
-        paths.extend(sorted(p.glob("[0-9][0-9]_*.ipynb")) if p.is_dir() else [p])
+        if p.is_dir():
+            found = sorted(p.glob("[0-9][0-9]_*.ipynb"))
+            if not found:
+                raise SystemExit(f"run_notebooks.py: no NN_*.ipynb notebooks in the folder {arg}")
+            paths.extend(found)
+        elif p.suffix == ".ipynb" and p.is_file():
+            paths.append(p)
+        else:
+            raise SystemExit(f"run_notebooks.py: {arg} is neither a notebook (.ipynb) nor a folder of notebooks")
     return paths
 
 
-def execute(path: Path, timeout: int) -> float:
+def copy_path(path: Path, out_dir: Path) -> Path:
+    """Where the executed copy of ``path`` goes: its path inside the checkout, under ``out_dir``."""
+    resolved = path.resolve()
+    try:
+        relative = resolved.relative_to(ROOT)
+    except ValueError:  # a notebook from outside the checkout: by name
+        relative = Path(resolved.name)
+    return out_dir / relative
+
+
+def execute(path: Path, timeout: int = 600, out_path: Path | None = None) -> Result:
+    """Execute ``path`` from a fresh kernel; save it to ``out_path`` (``path`` itself for an in-place run).
+
+    Failures do not raise: the result carries the failing cell and its error."""
+    out_path = out_path or path
+    in_place = out_path.resolve() == path.resolve()
     nb = nbformat.read(path, as_version=4)
+    sockets = tempfile.mkdtemp(prefix="course-kernel-")
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent.resolve())}},
-        record_timing=False,  # no timestamps in the committed file: clean diffs
+        record_timing=False,  # no timestamps in the saved file: clean diffs
+        coalesce_streams=True,  # one stdout block per cell, whatever the timing of the prints
     )
+    client.km = client.kernel_manager_class(kernel_name="python3", transport="ipc",
+                                            ip=os.path.join(sockets, "kernel"))
+    error = ""
     start = time.perf_counter()
-    client.execute()
-    elapsed = time.perf_counter() - start
-    nbformat.write(nb, path)
-    return elapsed
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        error = str(exc)
+    except Exception as exc:  # a kernel that died or a cell that ran past the timeout
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+    seconds = time.perf_counter() - start
+    written = None
+    if not (error and in_place):
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out_path)
+        written = out_path
+    return Result(path, written, seconds, error.strip())
 
 
-def main() -> int:
+def run(paths: list[Path], out_dir: Path | None, timeout: int = 600, stream=None) -> list[Result]:
+    """Execute ``paths`` in order, into copies under ``out_dir`` (None: in place); one line each on ``stream``."""
+    stream = stream or sys.stdout
+    width = max([len(p.stem) for p in paths] + [10])
+    results = []
+    for path in paths:
+        result = execute(path, timeout, None if out_dir is None else copy_path(path, out_dir))
+        results.append(result)
+        print(result.line(width), file=stream, flush=True)
+        if not result.ok:
+            error = result.error if stream.isatty() else _ANSI.sub("", result.error)
+            print("\n".join("    " + line for line in error.splitlines()), file=stream, flush=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--out", help="folder for the executed copies (the notebooks themselves stay as they are)")
+    where.add_argument("--in-place", action="store_true",
+                       help="rewrite the notebooks themselves (authors refreshing the committed outputs)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
-    args = parser.parse_args()
-    total = 0.0
-    for path in notebook_paths(args.paths):
-        print(f"executing {path} ...", flush=True)
-        seconds = execute(path, args.timeout)
-        total += seconds
-        print(f"  done in {seconds:.1f} s", flush=True)
-    print(f"all notebooks executed in {total:.1f} s")
-    return 0
+    args = parser.parse_args(argv)
+    if not (args.in_place or args.out):
+        given = " ".join(args.paths)
+        parser.error("say where the executed notebooks go: --in-place rewrites the notebooks themselves "
+                     f"(authors: tools/run_notebooks.py --in-place {given}), --out DIR writes copies there "
+                     "(what make course does)")
+    paths = notebook_paths(args.paths)
+    out_dir = None if args.in_place else Path(args.out).resolve()
+    results = run(paths, out_dir, args.timeout)
+    failed = [r.source.stem for r in results if not r.ok]
+    if failed:
+        print(f"{len(failed)} of {len(results)} notebooks FAILED: {', '.join(failed)}", flush=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
