@@ -105,7 +105,8 @@ test: test-unit test-hf4 test-notebooks
 # when the user id is 0), without trying to open a browser where there is no display; the last line before
 # the server log is the URL to open, with its token.
 PORT ?= 8888
-lab: $(STAMP) data
+lab: $(STAMP)
+	@$(MAKE) --no-print-directory -s data
 	@$(BIN)/python tools/lab.py --port $(PORT)
 
 # A notebook copied alone into a fresh venv (only Jupyter + torch) installs course_lib itself, as in Colab.
