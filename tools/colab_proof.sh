@@ -9,16 +9,18 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 if [ "$#" -eq 0 ]; then set -- "$ROOT"/notebooks/[0-9][0-9]_*.ipynb; fi
+NOTEBOOKS=(); for nb in "$@"; do NOTEBOOKS+=("$(realpath "$nb")"); done
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 python3 -m venv "$WORK/venv"
 PIP="$WORK/venv/bin/python -m pip"
+quiet() { "$@" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; }
 # Colab's preinstalled stack (exact versions from constraints.txt where the course pins them).
-$PIP install --quiet -c "$ROOT/constraints.txt" torch==2.13.0 transformers accelerate numpy matplotlib tqdm \
+quiet $PIP install --quiet -c "$ROOT/constraints.txt" torch==2.13.0 transformers accelerate numpy matplotlib tqdm \
     ipykernel nbclient nbformat pandas==3.1.1
-$PIP wheel --quiet --no-deps "$ROOT" -w "$WORK/wheel"
+quiet $PIP wheel --quiet --no-deps "$ROOT" -w "$WORK/wheel"
 WHEEL="$(ls "$WORK"/wheel/course_lib-*.whl)"
 export COURSE_LIB_SOURCE="course_lib[notebooks] @ file://$WHEEL"
 export HF_HUB_OFFLINE=1 TQDM_DISABLE=1 PYTHONHASHSEED=0 TOKENIZERS_PARALLELISM=false
 cd "$WORK"
-"$WORK/venv/bin/python" "$ROOT/tools/colab_proof.py" "$@"
+"$WORK/venv/bin/python" "$ROOT/tools/colab_proof.py" "${NOTEBOOKS[@]}"
