@@ -251,13 +251,13 @@ def pretrain(model, data, tokenizer, steps: int = 300, batch_size: int = 32, lr:
 @torch.no_grad()
 def evaluate(model, data, tokenizer, seed: int = 123) -> dict[str, float]:
     """Held-out MLM loss, MLM accuracy at the selected positions, and NSP accuracy (fixed masks)."""
-    from ..losses import masked_lm_loss
+    from ..losses import IGNORE_INDEX, masked_lm_loss
 
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     batch = _masked_batch(data, torch.arange(data["input_ids"].shape[0]), tokenizer, generator)
     out = model(**batch)
-    scored = batch["labels"] != -100
+    scored = batch["labels"] != IGNORE_INDEX
     mlm_acc = (out.prediction_logits.argmax(-1)[scored] == batch["labels"][scored]).float().mean().item()
     nsp_acc = (out.seq_relationship_logits.argmax(-1) == batch["next_sentence_label"]).float().mean().item()
     return {"mlm_loss": masked_lm_loss(out.prediction_logits, batch["labels"]).item(), "mlm_accuracy": mlm_acc,
