@@ -489,7 +489,7 @@ class BertPreTrainedModel(nn.Module):
 
     # -- embeddings and tying ---------------------------------------------------------------
     @property
-    def base_model(self) -> "BertModel":
+    def base_model(self) -> BertModel:
         """The bare encoder inside a task model (``model.bert``), or the model itself for ``BertModel``;
         a property, as in transformers."""
         return getattr(self, self.base_model_prefix, self)

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import warnings
 
-import torch
-
 from .backbone import BertModel, BertPreTrainedModel, check_tensor
 from .heads import BertOnlyMLMHead, BertOnlyNSPHead, BertPreTrainingHeads
 from .losses.pretraining import (

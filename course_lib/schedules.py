@@ -254,7 +254,8 @@ def get_scheduler(name, optimizer: Optimizer, num_warmup_steps: int | None = Non
             raise ValueError("schedule 'warmup_stable_decay' requires `num_training_steps` "
                              "(or `num_stable_steps` in scheduler_specific_kwargs)")
         if num_stable_steps is not None and num_training_steps is not None:
-            warnings.warn("Both num_training_steps and num_stable_steps are specified. num_stable_steps will be used.")
+            warnings.warn("Both num_training_steps and num_stable_steps are specified. num_stable_steps will be used.",
+                          stacklevel=2)
         for shape_arg in ("warmup_type", "decay_type"):
             if kwargs.get(shape_arg, "linear") not in _WSD_SHAPES:
                 raise ValueError(f"schedule 'warmup_stable_decay': `{shape_arg}` must be one of "

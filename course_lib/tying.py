@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bias_link_follows_weight_tie() -> bool:
     """True when the installed transformers (5.x) unties the decoder bias along with the weight.
 

@@ -15,7 +15,15 @@ from course_lib.question_answering import (
     normalize_answer,
     squad_metrics,
 )
-from helpers import ATTN_IMPLEMENTATIONS, TINY_CONFIGS, assert_grads_close, ours_from, random_batch, reference_model, tiny_config
+from helpers import (
+    ATTN_IMPLEMENTATIONS,
+    TINY_CONFIGS,
+    assert_grads_close,
+    ours_from,
+    random_batch,
+    reference_model,
+    tiny_config,
+)
 
 
 def test_state_dict_keys_identical_and_no_pooler():

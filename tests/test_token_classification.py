@@ -6,7 +6,15 @@ import torch
 from course_lib import BertForTokenClassification
 from course_lib.losses import IGNORE_INDEX, token_classification_loss, token_classification_loss_with_attention_mask
 from course_lib.token_classification import align_labels_with_tokens, tokenize_and_align_labels, word_predictions
-from helpers import ATTN_IMPLEMENTATIONS, TINY_CONFIGS, assert_grads_close, ours_from, random_batch, reference_model, tiny_config
+from helpers import (
+    ATTN_IMPLEMENTATIONS,
+    TINY_CONFIGS,
+    assert_grads_close,
+    ours_from,
+    random_batch,
+    reference_model,
+    tiny_config,
+)
 
 NUM_LABELS = 5
 

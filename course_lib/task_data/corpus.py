@@ -97,7 +97,7 @@ def _all_words() -> list[str]:
     return sorted(words)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def corpus_tokenizer():
     """A ``BertTokenizerFast`` whose vocabulary is the bert-base-uncased pieces this corpus uses.
 
