@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .backbone import BertModel, BertPreTrainedModel
+from .backbone import BertModel, BertPreTrainedModel, check_tensor
 from .losses.classification import check_problem_type
 from .losses.token_and_span import IGNORE_INDEX, check_token_labels, token_classification_loss
 from .outputs import TokenClassifierOutput
@@ -60,8 +60,11 @@ class BertForTokenClassification(BertPreTrainedModel):
         if labels is not None:
             # Check before the encoder runs: a [seq, batch] label tensor has the right number of
             # elements, and transformers' labels.view(-1) would accept it and train on nonsense.
-            shape = tuple(input_ids.shape) if input_ids is not None else tuple(inputs_embeds.shape[:2])
-            check_token_labels(labels, shape, self.num_labels, against="the input has shape")
+            check_tensor("input_ids", input_ids, "ids")
+            check_tensor("inputs_embeds", inputs_embeds, "float")
+            if input_ids is not None or inputs_embeds is not None:
+                shape = tuple(input_ids.shape) if input_ids is not None else tuple(inputs_embeds.shape[:2])
+                check_token_labels(labels, shape, self.num_labels, against="the input has shape")
         outputs = self.bert(
             input_ids,
             attention_mask=attention_mask,

@@ -492,3 +492,21 @@ def test_numpy_positions_in_the_qa_model_say_torch_tensor(ids):
     model = course_lib.BertForQuestionAnswering(small())
     with pytest.raises(TypeError, match="start_positions must be a torch.Tensor, got ndarray"):
         model(input_ids=ids, start_positions=np.array([0, 1]), end_positions=np.array([0, 1]))
+
+
+@pytest.mark.parametrize("cls_name,label_kwargs", [
+    ("BertForSequenceClassification", {}),
+    ("BertForTokenClassification", {"labels": torch.zeros(1, 3, dtype=torch.long)}),
+    ("BertForMaskedLM", {"labels": torch.zeros(1, 3, dtype=torch.long)}),
+    ("BertForPreTraining", {}),
+    ("BertForNextSentencePrediction", {}),
+    ("BertForQuestionAnswering", {"start_positions": torch.tensor([0]), "end_positions": torch.tensor([1])}),
+    ("BertForMultipleChoice", {}),
+])
+def test_every_model_given_a_tokenizer_output_says_unpack_it(cls_name, label_kwargs):
+    from transformers import BatchEncoding
+
+    model = getattr(course_lib, cls_name)(small(num_labels=2))
+    encoding = BatchEncoding({"input_ids": torch.ones(1, 3, dtype=torch.long)})
+    with pytest.raises(TypeError, match=r"input_ids got a BatchEncoding .* model\(\*\*encoding\)"):
+        model(encoding, **label_kwargs)
