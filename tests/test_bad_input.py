@@ -481,7 +481,9 @@ def test_predict_names_an_empty_data_set_and_a_missing_output(classifier, ids):
         predict(classifier, {"input_ids": ids}, output="logitz")
 
 
-def test_finetune_errors_end_in_one_line(tmp_path):
+def test_finetune_errors_end_in_one_line(tmp_path, monkeypatch):
+    # main() records a non-folder --encoder in $COURSE_ENCODER for the process: keep it out of later tests
+    monkeypatch.setenv("COURSE_ENCODER", "")
     with pytest.raises(SystemExit) as info:
         finetune.main(["--encoder", str(tmp_path / "missing"), "--out", str(tmp_path)])
     message = str(info.value)
