@@ -227,3 +227,17 @@ def test_run_check_alone_prints_only_when_asked(capsys):
     verdict = exercises.run_check("9.9", lambda x: x, [case], lambda x: x * 2, name="f", what="double",
                                   print_verdict=True)
     assert verdict.reason == "differs" and capsys.readouterr().out.count("[TRY AGAIN]") == 1
+
+
+@pytest.mark.parametrize("answer, ok", [(True, True), (torch.tensor(True), True), (np.bool_(True), True),
+                                        (1, True), (torch.tensor(1.0), True), (0.7, False), (torch.tensor(0.7), False),
+                                        ("True", False), (torch.tensor([True, True]), False)])
+def test_a_yes_or_no_answer_must_be_a_truth_value(answer, ok):
+    assert exercises._as_bool(answer) is (True if ok else None)
+
+
+def test_numbers_from_numpy_and_one_element_tensors_count_and_nothing_else_does():
+    assert exercises.as_number(np.float32(0.5)) == 0.5 and exercises.as_number(np.array([2])) == 2.0
+    assert exercises.as_number(torch.tensor([3.0])) == 3.0
+    for not_a_number in ("0.5", True, 1j, torch.tensor([1.0, 2.0]), np.zeros(2), None, [1.0]):
+        assert exercises.as_number(not_a_number) is None, not_a_number

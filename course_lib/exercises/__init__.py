@@ -197,14 +197,16 @@ def as_number(value):
 
 
 def _as_bool(value):
-    """``value`` as a bool if it is one truth value (bool, numpy bool, a one-element tensor), else None."""
+    """``value`` as a bool if it is one truth value (a bool, a one-element bool tensor or numpy array, or a
+    number that is exactly 0 or 1), else None: 0.7 is not an answer to a yes-or-no question."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, torch.Tensor):
+    if isinstance(value, torch.Tensor) and value.dtype == torch.bool:
         return bool(value) if value.numel() == 1 else None
-    if type(value).__module__ == "numpy" and getattr(value, "size", None) == 1:
-        return bool(value.reshape(-1)[0])
-    return None
+    if type(value).__module__ == "numpy" and getattr(getattr(value, "dtype", None), "kind", "") == "b":
+        return bool(value.reshape(-1)[0]) if value.size == 1 else None
+    number = as_number(value)
+    return bool(number) if number in (0.0, 1.0) else None
 
 
 def _close(a, b, atol: float, rtol: float, equal_nan: bool = False) -> bool:
