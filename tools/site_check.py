@@ -258,7 +258,7 @@ class Browser:
         self._stderr.close()
         self._profile.cleanup()
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc) -> None:
