@@ -55,13 +55,15 @@ class Result:
     written: Path | None  # where the executed notebook was saved (None: a failed in-place run saves nothing)
     seconds: float
     error: str = ""  # the failing cell and its traceback, empty when the notebook ran through
+    interrupted: bool = False  # Ctrl-C or kill: the run stops here
 
     @property
     def ok(self) -> bool:
         return not self.error
 
     def line(self, width: int = 30) -> str:
-        return f"{self.source.stem:<{width}} {self.seconds:6.1f} s  {'ok' if self.ok else 'FAILED'}"
+        status = "INTERRUPTED" if self.interrupted else "ok" if self.ok else "FAILED"
+        return f"{self.source.stem:<{width}} {self.seconds:6.1f} s  {status}"
 
 
 def notebook_paths(args: list[str]) -> list[Path]:
@@ -109,23 +111,31 @@ def execute(path: Path, timeout: int = 600, out_path: Path | None = None) -> Res
     )
     client.km = client.kernel_manager_class(kernel_name="python3", transport="ipc",
                                             ip=os.path.join(sockets, "kernel"))
+    running = {}  # the cell being executed, to name it when the kernel dies under it
+    client.on_cell_start = lambda cell, cell_index: running.update(cell=cell, index=cell_index)
     error = ""
     start = time.perf_counter()
     try:
         client.execute()
     except CellExecutionError as exc:
         error = str(exc)
-    except Exception as exc:  # a kernel that died or a cell that ran past the timeout
-        error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a kernel that died, a cell that ran past the timeout
+        error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        if running and running["cell"].source not in error:
+            error += f"\nwhile running cell {running['index']}:\n------------------\n{running['cell'].source}"
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
     seconds = time.perf_counter() - start
+    # nbclient answers Ctrl-C (SIGINT) and SIGTERM by shutting the kernel down, and leaves this mark
+    interrupted = getattr(client, "_async_cleanup_kernel_future", None) is not None
+    if interrupted:
+        error = error or "interrupted"
     written = None
     if not (error and in_place):
         out_path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out_path)
         written = out_path
-    return Result(path, written, seconds, error.strip())
+    return Result(path, written, seconds, error.strip(), interrupted)
 
 
 def run(paths: list[Path], out_dir: Path | None, timeout: int = 600, stream=None) -> list[Result]:
@@ -137,6 +147,8 @@ def run(paths: list[Path], out_dir: Path | None, timeout: int = 600, stream=None
         result = execute(path, timeout, None if out_dir is None else copy_path(path, out_dir))
         results.append(result)
         print(result.line(width), file=stream, flush=True)
+        if result.interrupted:
+            break
         if not result.ok:
             error = result.error if stream.isatty() else _ANSI.sub("", result.error)
             print("\n".join("    " + line for line in error.splitlines()), file=stream, flush=True)
@@ -160,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     paths = notebook_paths(args.paths)
     out_dir = None if args.in_place else Path(args.out).resolve()
     results = run(paths, out_dir, args.timeout)
+    if results and results[-1].interrupted:
+        print("stopped (interrupted)", flush=True)
+        return 130
     failed = [r.source.stem for r in results if not r.ok]
     if failed:
         print(f"{len(failed)} of {len(results)} notebooks FAILED: {', '.join(failed)}", flush=True)
