@@ -97,7 +97,9 @@ TEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # Notebook kernels keep torch's default thread count: the committed outputs were computed with it, and
-# a sum over more or fewer threads may round differently in the last digits.
+# a sum over more or fewer threads may round differently in the last digits. Two kernels of two threads
+# each on two cores cost far more CPU per step (measured ~4x for a MiniLM training step) than one thread
+# each: once `make notebooks` executes with $(ONE_THREAD) too, set NOTEBOOK_THREADS := $(ONE_THREAD).
 NOTEBOOK_THREADS :=
 
 .PHONY: lint
