@@ -18,8 +18,9 @@ up to float rounding):
    batches identical every epoch and feed them from short to long: the model would see the short
    sentences first, every time.)
 
-    batch_iter = bucketed_batches(train, 32, generator=torch.Generator().manual_seed(0))
-    padding_report(train, batch_iter_factory)   # real vs padded tokens
+    for batch in bucketed_batches(train, 32, generator=torch.Generator().manual_seed(0)):
+        ...                                      # one pass (epoch); call again for the next one
+    count_padding(bucketed_batches(train, 32))   # PaddingCount(real=..., padded=...)
 
 The data are the dicts of right-padded tensors that ``course_lib.task_data.*.encode`` returns
 (``input_ids``, ``attention_mask``, maybe ``token_type_ids``, ``labels``).
