@@ -22,10 +22,13 @@ export PYTHONHASHSEED := 0
 help:
 	@echo "make course   - set up .venv, execute every notebook, write the HTML course to site/"
 	@echo "make test     - set up .venv, run unit/parity tests (transformers 5.x and 4.57) and nbval"
-	@echo "make lab      - open Jupyter Lab in the course environment"
+	@echo "make lab      - open Jupyter Lab in the course environment (make lab PORT=8899; works as root)"
 	@echo "make bench    - time our BERT against transformers (forward + backward)"
 	@echo "make pictures - redraw the diagrams in pictures/"
 	@echo "make solutions - regenerate and execute solutions/ from the chapters' exercise cells"
+	@echo "make notebooks-in-place - (authors) re-execute every notebook in place, outputs committed"
+	@echo "make colab-proof - run every notebook alone in a fresh Colab-like environment (~10 min)"
+	@echo "make lint     - ruff over course_lib, tests, tools and pictures"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

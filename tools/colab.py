@@ -23,10 +23,10 @@ import argparse
 import base64
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 # Where the course lives on GitHub. The one place to change it.

@@ -126,7 +126,7 @@ def main() -> int:
         if path.exists():
             keep_outputs(nbformat.read(path, as_version=4), generated)
         nbformat.write(generated, path)
-        print(f"wrote {path.relative_to(ROOT)} (execute it: python tools/run_notebooks.py {path.relative_to(ROOT)})")
+        print(f"wrote {path.relative_to(ROOT)} (execute it: python tools/run_notebooks.py --in-place {path.relative_to(ROOT)})")
     return 0
 
 
