@@ -20,7 +20,7 @@ def lane(ax, x0, title, coupled):
     w, h = 3.8, 0.55
     cx = x0 + w / 2
     ax.text(cx, 9.55, title, ha="center", va="center", fontsize=11, fontweight="bold")
-    grad = box(ax, x0, 8.5, w, h, "gradient  g = dL/dp", DATA)
+    box(ax, x0, 8.5, w, h, "gradient  g = dL/dp", DATA)
     if coupled:
         dec = box(ax, x0, 7.5, w, h, "g <- g + wd * p   (L2 term)", LOSS, bold=True)
         arrow(ax, (cx, 8.5), (cx, 8.05))
@@ -35,11 +35,11 @@ def lane(ax, x0, title, coupled):
     vh = box(ax, x0 + w * 0.53, 5.2, w * 0.47, h, "sqrt(v / (1 - b2^t)) + eps", ENCODER, fontsize=7.5)
     arrow(ax, (m[0], 6.3), (mh[0], 5.75))
     arrow(ax, (v[0], 6.3), (vh[0], 5.75))
-    upd = box(ax, x0, 4.0, w, h, "u = m_hat / (sqrt(v_hat) + eps)", HEAD)
+    box(ax, x0, 4.0, w, h, "u = m_hat / (sqrt(v_hat) + eps)", HEAD)
     arrow(ax, (mh[0], 5.2), (cx - 0.4, 4.55))
     arrow(ax, (vh[0], 5.2), (cx + 0.4, 4.55), label="divides", offset=(0.08, 0.05))
     if coupled:
-        step = box(ax, x0, 2.8, w, h, "p <- p - lr * u", HEAD)
+        box(ax, x0, 2.8, w, h, "p <- p - lr * u", HEAD)
         arrow(ax, (cx, 4.0), (cx, 3.35))
         note(ax, cx, 2.1, "the decay went through sqrt(v_hat):\nlarge/noisy-gradient weights are barely decayed",
              ha="center")
