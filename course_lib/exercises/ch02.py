@@ -15,11 +15,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..losses import IGNORE_INDEX
 from . import Case, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_mlm_loss", "check_nsp_loss", "check_pretraining_loss"]
 
-IGNORE_INDEX = -100
 
 
 # --------------------------------------------------------------------------------------------
