@@ -5,8 +5,16 @@ import torch
 from transformers import BertConfig
 
 from course_lib import BertForSequenceClassification
-from course_lib.evaluation import (Baseline, accuracy, bootstrap_interval, majority_baseline, mean_baseline,
-                                   mean_squared_error, pearson_r, predict)
+from course_lib.evaluation import (
+    Baseline,
+    accuracy,
+    bootstrap_interval,
+    majority_baseline,
+    mean_baseline,
+    mean_squared_error,
+    pearson_r,
+    predict,
+)
 
 
 def _tiny_model(num_labels=2):

@@ -13,7 +13,7 @@ def test_ner_is_seeded_and_well_formed():
     for example in a:
         assert len(example.words) == len(example.tags)
         assert set(example.tags) <= set(LABELS)
-        for kind, start, end in entity_spans(example.tags):
+        for kind, start, _end in entity_spans(example.tags):
             assert example.tags[start] == f"B-{kind}"
 
 
