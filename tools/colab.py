@@ -61,7 +61,7 @@ from course_lib.notebook import setup_notebook
 # A link into the course tree: `../notebooks/x.ipynb`, or an earlier base address (any repository or tag).
 COURSE_LINK_RE = re.compile(r"\]\((?:\.\./|https://github\.com/[^/\s)]+/[^/\s)]+/blob/[^/\s)]+/)(notebooks|solutions)/")
 # A picture from pictures/: `../pictures/x.png`, or an attachment made from one by an earlier stamp.
-PICTURE_RE = re.compile(r"(!\[[^\]]*\]\()(?:\.\./pictures/|attachment:)([\w.-]+\.png)\)")
+PICTURE_RE = re.compile(r"(!\[(?:[^\[\]]|\[[^\]]*\])*\]\()(?:\.\./pictures/|attachment:)([\w.-]+\.png)\)")
 BADGE_RE = re.compile(r"^\[!\[Open In Colab\]\(.*\)\]\(.*\)$", re.M)
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
+MARKDOWN_IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)")  # alt text may hold [CLS]
 HTML_IMAGE = re.compile(r"<img[^>]+src=[\"']([^\"']+)")
 
 
