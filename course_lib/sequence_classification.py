@@ -3,8 +3,11 @@
 Devlin et al. (2019, "BERT: Pre-training of Deep Bidirectional Transformers for Language
 Understanding", arXiv:1810.04805, section 4.1 and figure 4) fine-tune BERT for GLUE by reading a
 single vector per input, the final hidden state of [CLS], and adding one linear layer on top.
-In the transformers implementation that vector is ``pooler_output``: tanh(dense([CLS])), the same
-pooled vector next-sentence prediction was trained on during pre-training.
+In the transformers implementation that vector is ``pooler_output``: tanh(dense([CLS])). In the
+original BERT the pooler was trained by next-sentence prediction; in the course's packaged
+all-MiniLM-L6-v2 (a sentence-embedding model trained through mean pooling) it was never trained
+(``pooler.dense.bias`` is exactly zero), so this head starts from an untrained pooler
+(:mod:`course_lib.pooling` reads the mean of ``last_hidden_state`` instead; notebook 11 compares them).
 
     input_ids [B, T] -> BertModel -> pooler_output [B, H] -> dropout -> Linear(H, num_labels) -> logits [B, num_labels]
 

@@ -81,8 +81,11 @@ def test_by_hand_flatten_score_reshape():
     out = ours(**batch, labels=labels)
     torch.testing.assert_close(out.logits, by_hand_logits)
     torch.testing.assert_close(out.loss, by_hand_loss)
-    logits, loss = multiple_choice_loss(scores, labels, CHOICES)
+    loss = multiple_choice_loss(scores, labels, CHOICES)
+    assert loss.shape == ()
     torch.testing.assert_close(loss, F.cross_entropy(by_hand_logits, labels))
+    with pytest.raises(ValueError, match="needs labels"):
+        multiple_choice_loss(scores, None, CHOICES)
 
 
 def test_choices_are_scored_independently():

@@ -87,8 +87,8 @@ def check_flatten_choices(fn, name: str) -> Verdict:
 
 
 def reference_multiple_choice_loss(scores, labels, num_choices):
-    """The loss of ``course_lib.losses.multiple_choice_loss`` (which also returns the [B, C] logits)."""
-    return multiple_choice_loss(scores, labels, num_choices)[1]
+    """The loss of ``course_lib.losses.multiple_choice_loss``."""
+    return multiple_choice_loss(scores, labels, num_choices)
 
 
 def _transposed_scores(scores, labels, num_choices):

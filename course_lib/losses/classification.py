@@ -224,11 +224,11 @@ def choice_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits, labels.long(), ignore_index=IGNORE_INDEX)
 
 
-def multiple_choice_loss(logits: torch.Tensor, labels: torch.Tensor | None, num_choices: int):
-    """From the classifier's ``[batch * num_choices, 1]`` scores to ``(logits [batch, num_choices], loss)``:
-    the reshape that ``BertForMultipleChoice.forward`` does, then :func:`choice_loss`. ``loss`` is None
-    without labels. (Notebook 6 and exercise 6.2 use this pair; the model itself reshapes in
-    ``forward`` and calls :func:`choice_loss`.)
+def multiple_choice_loss(logits: torch.Tensor, labels: torch.Tensor, num_choices: int) -> torch.Tensor:
+    """The multiple-choice loss from the classifier's ``[batch * num_choices, 1]`` scores: reshape to
+    ``[batch, num_choices]`` (what ``BertForMultipleChoice.forward`` does), then :func:`choice_loss`.
+    Returns the loss, a tensor of shape ``()``. (Notebook 6 and exercise 6.2 start from the flat scores;
+    the model itself reshapes in ``forward`` and calls :func:`choice_loss`.)
 
     The encoder saw ``batch * num_choices`` separate sequences; reshaping to ``[batch, num_choices]``
     puts the choices of one question side by side, and a softmax across that row compares them.
@@ -237,7 +237,6 @@ def multiple_choice_loss(logits: torch.Tensor, labels: torch.Tensor | None, num_
         raise ValueError(f"num_choices must be an integer >= 1, got {num_choices!r}")
     if logits.numel() % num_choices != 0:
         raise ValueError(f"{logits.numel()} scores cannot be split into rows of {num_choices} choices")
-    reshaped = logits.view(-1, num_choices)
     if labels is None:
-        return reshaped, None
-    return reshaped, choice_loss(reshaped, labels)
+        raise ValueError("multiple_choice_loss needs labels (the right choice of each question)")
+    return choice_loss(logits.view(-1, num_choices), labels)

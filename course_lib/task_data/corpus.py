@@ -10,7 +10,7 @@ it work on a laptop we need a corpus with the same two kinds of signal, only muc
   about the same animal; a random B (from a document about another animal) does not.
 
 Text is tokenized with the bert-base-uncased WordPiece vocabulary (``course_lib.pretrained
-.load_tokenizer()``). The tiny model does not need 30,522 output rows for the ~70 pieces this
+.load_tokenizer()``). The tiny model does not need 30,522 output rows for the 50 pieces this
 corpus uses, and the output layer's cost grows with the vocabulary, so :func:`corpus_tokenizer`
 builds a BERT tokenizer over *just those pieces*: same pieces, same splits ("moo" -> "mo ##o"),
 ids renumbered densely. With a network, swap in real text (``datasets.load_dataset("wikitext",
