@@ -54,8 +54,10 @@ def other_shaped_encoder(tmp_path_factory):
     return folder
 
 
-# Two notebooks that build the course_lib model and the transformers model from the encoder and compare them.
-@pytest.mark.parametrize("name", ["01_bert_backbone.ipynb", "06_multiple_choice.ipynb"])
+# Two notebooks that load the encoder for course_lib and for transformers, and whose checks do not depend on
+# what a pretrained encoder knows (06, 07, 08 assert that fine-tuning beats chance: a random encoder may not).
+# 01 compares the two models on the encoder; 10 fine-tunes it under three warmup settings.
+@pytest.mark.parametrize("name", ["01_bert_backbone.ipynb", "10_lr_schedules_and_warmup.ipynb"])
 def test_notebook_runs_end_to_end_with_another_encoder(name, other_shaped_encoder, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
@@ -69,6 +71,7 @@ def test_notebook_runs_end_to_end_with_another_encoder(name, other_shaped_encode
     client.km = client.kernel_manager_class(kernel_name="python3", transport="ipc", ip=os.path.join(tmp_path, "k"))
     client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    # the comparisons really ran on the other encoder, and course_lib still matches transformers there
-    assert re.search(r"\(1, \d+, 96\)", text) or ", 96)" in text, "no output has the other encoder's hidden size 96"
-    assert "=> all outputs agree" in text and "MISMATCH" not in text
+    assert "MISMATCH" not in text, "course_lib and transformers disagree on the other encoder"
+    if name.startswith("01"):  # the comparisons really ran on the other encoder, and agree there
+        assert ", 96)" in text, "no output has the other encoder's hidden size 96"
+        assert "=> all outputs agree" in text
