@@ -117,7 +117,8 @@ test-hf4: $(STAMP4)
 	$(ONE_THREAD) $(VENV4)/bin/python -m pytest -q $(PYTEST_PARALLEL) tests
 
 test-notebooks: $(STAMP) data
-	$(NOTEBOOK_THREADS) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
+	# one kernel at a time: two 2-thread torch kernels on 2 cores slow each other down ~10x (measured)
+	$(NOTEBOOK_THREADS) $(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
 
 test: test-unit test-hf4 test-notebooks
 
