@@ -1,6 +1,11 @@
 """In Colab only the .ipynb file arrives: no notebook may lean on a file beside it."""
 
+import ast
+import importlib.util
+import os
+import shutil
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -42,3 +47,63 @@ def test_setup_cell_installs_a_release_tag_with_accelerate_and_fetches_data_wher
         setup = next(c for c in nb.cells if c.cell_type == "code")
         reads_data = any(colab.DATA_MARKER in c.source for c in nb.cells if c is not setup)
         assert ("course_lib.task_data.movie_reviews" in setup.source) == reads_data, path.name
+
+
+# --- The quick form of `make colab-proof` (the full proof builds a fresh environment: ~10 minutes) ----------------
+
+def _install_branch(setup_source: str) -> ast.If:
+    tree = ast.parse(setup_source)
+    branches = [node for node in tree.body if isinstance(node, ast.If)]
+    assert len(branches) == 1, "the set-up cell should have exactly one `if course_lib is missing` branch"
+    return branches[0]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_setup_cell_installs_the_course_where_it_is_missing(path, monkeypatch):
+    """Execute the set-up cell's install branch as Colab would take it (course_lib missing), with pip and the
+    data fetch recorded instead of run: it must install COURSE_LIB_SOURCE (default: the release tag with the
+    notebooks extra) and fetch the movie reviews exactly where the notebook reads them."""
+    nb = nbformat.read(path, as_version=4)
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    branch = _install_branch(setup.source)
+    calls = []
+
+    class FakeUtil:
+        @staticmethod
+        def find_spec(name):
+            return None if name == "course_lib" else importlib.util.find_spec(name)
+
+    class FakeSubprocess:
+        @staticmethod
+        def run(command, check=False):
+            assert check, "a failed install must stop the notebook (check=True)"
+            calls.append(command[1:])
+
+    monkeypatch.delenv("COURSE_LIB_SOURCE", raising=False)
+    namespace = {"importlib": types.SimpleNamespace(util=FakeUtil), "os": os, "subprocess": FakeSubprocess,
+                 "sys": sys}
+    exec(compile(ast.Module(body=[branch], type_ignores=[]), f"{path.name} set-up cell", "exec"), namespace)
+    assert calls[0] == ["-m", "pip", "install", "--quiet", colab.INSTALL_SOURCE]
+    reads_data = any(colab.DATA_MARKER in c.source for c in nb.cells if c is not setup)
+    assert calls[1:] == ([["-m", "course_lib.task_data.movie_reviews", "--quiet"]] if reads_data else [])
+
+
+def test_one_notebook_runs_in_full_alone_in_an_empty_folder(tmp_path, monkeypatch):
+    """Notebook 00 copied alone into an empty folder (no repository around it, an empty data folder) runs
+    without a cell error and draws as many figures as the committed one."""
+    nbclient = pytest.importorskip("nbclient")
+    source = ROOT / "notebooks" / "00_welcome.ipynb"
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(source, alone / source.name)
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "empty_data"))
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    nb = nbformat.read(alone / source.name, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                                     resources={"metadata": {"path": str(alone)}})
+    client.km = client.kernel_manager_class(kernel_name="python3", transport="ipc", ip=str(alone / "kernel"))
+    client.execute()
+    errors = [f"cell {i}: {o.get('ename')}: {o.get('evalue')}" for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+    assert colab_proof.figures(nb) == colab_proof.figures(nbformat.read(source, as_version=4))
