@@ -46,9 +46,13 @@ INSTALL_SOURCE = f"course_lib[notebooks] @ git+https://github.com/{COURSE_REPOSI
 DATA_MARKER = "load_movie_reviews"
 FETCH_DATA = "    subprocess.run([sys.executable, \"-m\", \"course_lib.task_data.movie_reviews\", \"--quiet\"], check=True)\n"
 
-SETUP_CELL = f'''# Set-up. Where course_lib is missing (Colab, or this notebook copied on its own), install it first;
-# where the course is installed (make lab, pip install -e .), this does nothing.
-import importlib.util, os, subprocess, sys
+SETUP_COMMENT = {
+    "en": "# Set-up. Where course_lib is missing (Colab, or this notebook copied on its own), install it first;\n"
+          "# where the course is installed (make lab, pip install -e .), this does nothing.\n",
+    "zh-CN": "# 准备环境。缺少 course_lib 时（在 Colab 中，或单独复制出来的这个笔记本），先安装它；\n"
+             "# 已经安装了课程时（make lab、pip install -e .），这一格什么也不做。\n",
+}
+SETUP_CELL = f'''{{comment}}import importlib.util, os, subprocess, sys
 
 if importlib.util.find_spec("course_lib") is None:
     source = os.environ.get("COURSE_LIB_SOURCE", "{INSTALL_SOURCE}")
@@ -59,7 +63,9 @@ from course_lib.notebook import setup_notebook
 {{setup_call}}'''
 
 # A link into the course tree: `../notebooks/x.ipynb`, or an earlier base address (any repository or tag).
-COURSE_LINK_RE = re.compile(r"\]\((?:\.\./|https://github\.com/[^/\s)]+/[^/\s)]+/blob/[^/\s)]+/)(notebooks|solutions)/")
+# (A link may point into a translated edition, `.../zh-CN/notebooks/`: the language is re-applied on stamping.)
+COURSE_LINK_RE = re.compile(
+    r"\]\((?:\.\./|https://github\.com/[^/\s)]+/[^/\s)]+/blob/[^/\s)]+/)(?:zh-CN/)?(notebooks|solutions)/")
 # A picture from pictures/: `../pictures/x.png`, or an attachment made from one by an earlier stamp.
 PICTURE_RE = re.compile(r"(!\[(?:[^\[\]]|\[[^\]]*\])*\]\()(?:\.\./pictures/|attachment:)([\w.-]+\.png)\)")
 BADGE_RE = re.compile(r"^\[!\[Open In Colab\]\(.*\)\]\(.*\)$", re.M)
@@ -70,13 +76,14 @@ def badge(folder: str, name: str) -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
-def embed_pictures_and_links(nb) -> None:
+def embed_pictures_and_links(nb, language: str = "en") -> None:
     """Pictures from pictures/ travel inside the notebook as cell attachments (re-read on every stamp, so
-    `make pictures` + this tool refresh them); course links use COURSE_BASE."""
+    `make pictures` + this tool refresh them); course links use COURSE_BASE, in the notebook's language."""
+    edition = "" if language == "en" else f"{language}/"
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
-        cell.source = COURSE_LINK_RE.sub(lambda m: f"]({COURSE_BASE}/{m.group(1)}/", cell.source)
+        cell.source = COURSE_LINK_RE.sub(lambda m: f"]({COURSE_BASE}/{edition}{m.group(1)}/", cell.source)
         names = PICTURE_RE.findall(cell.source)
         if not names:
             continue
@@ -90,9 +97,10 @@ def embed_pictures_and_links(nb) -> None:
         cell["attachments"] = attachments
 
 
-def stamped(nb, folder: str, name: str):
-    """The notebook with the current badge and set-up cell (a new object is not made: edited in place)."""
-    embed_pictures_and_links(nb)
+def stamped(nb, folder: str, name: str, language: str = "en"):
+    """The notebook with the current badge and set-up cell (a new object is not made: edited in place).
+    ``folder`` is the notebook's folder in the repository (``notebooks``, ``zh-CN/notebooks``, ...)."""
+    embed_pictures_and_links(nb, language)
     first = nb.cells[0]
     lines = [ln for ln in first.source.split("\n") if not BADGE_RE.match(ln)]
     title_at = next(i for i, ln in enumerate(lines) if ln.startswith("# "))
@@ -106,7 +114,8 @@ def stamped(nb, folder: str, name: str):
         raise ValueError(f"{folder}/{name}: the first code cell must be the set-up cell (setup_notebook())")
     # keep the notebook's own call (for example setup_notebook(threads=1) and its comment)
     needs_data = any(DATA_MARKER in c.source for c in nb.cells if c is not setup)
-    setup.source = SETUP_CELL.replace("{setup_call}", calls[-1].strip()).replace(
+    setup.source = SETUP_CELL.replace("{comment}", SETUP_COMMENT[language]).replace(
+        "{setup_call}", calls[-1].strip()).replace(
         "{fetch_data}\n", FETCH_DATA + "\n" if needs_data else "\n")
     return nb
 
