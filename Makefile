@@ -18,7 +18,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 0
 
-.PHONY: help data setup setup-hf4 chromium colab-proof course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
+.PHONY: translations help data setup setup-hf4 chromium colab-proof course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
 
 help:
 	@echo "make course   - set up .venv, execute every notebook, write the HTML course to site/"
@@ -30,6 +30,7 @@ help:
 	@echo "make notebooks-in-place - (authors) re-execute every notebook in place, outputs committed"
 	@echo "make colab-proof - run every notebook alone in a fresh Colab-like environment (~10 min)"
 	@echo "make lint     - ruff over course_lib, tests, tools and pictures"
+	@echo "make translations - regenerate the Chinese edition (zh-CN/) from the notebooks and translations/zh-CN/"
 
 # pip's "Location ... is ignored" lines come from a machine's pip configuration (find-links folders that do not
 # exist), not from the course: they are filtered, everything else pip prints is kept, and a failed install fails.
@@ -83,7 +84,12 @@ solutions: $(STAMP) data
 	$(BIN)/python tools/make_solutions.py
 	$(BIN)/python tools/run_notebooks.py --in-place solutions
 
-# The site from the committed notebooks as they are (no execution).
+# The Chinese edition: zh-CN/notebooks and zh-CN/solutions, generated from the English notebooks (code and
+# outputs) and translations/zh-CN/ (the prose). Run after re-executing a notebook or editing a translation.
+translations: $(STAMP)
+	$(BIN)/python tools/translate.py
+
+# The site from the committed notebooks as they are (no execution), both editions.
 site: $(STAMP)
 	@$(BIN)/python tools/build_site.py --quiet --out site
 	@echo "The course is ready: open $(CURDIR)/site/index.html in your browser."
@@ -92,7 +98,10 @@ site: $(STAMP)
 course: $(STAMP)
 	@$(MAKE) --no-print-directory -s data
 	@$(BIN)/python tools/run_notebooks.py --out $(COURSE_BUILD) notebooks
-	@$(BIN)/python tools/build_site.py --quiet --out site --notebooks $(COURSE_BUILD)/notebooks
+	@# the Chinese pages carry the outputs of this run too: translated from the executed English copies
+	@$(BIN)/python tools/translate.py --from $(COURSE_BUILD) --out $(COURSE_BUILD) >/dev/null
+	@$(BIN)/python tools/build_site.py --quiet --out site --notebooks $(COURSE_BUILD)/notebooks \
+		--zh-notebooks $(COURSE_BUILD)/zh-CN/notebooks
 	@echo "The course is ready: open $(CURDIR)/site/index.html in your browser."
 
 # Debian's Chromium for tests/test_site_browser.py (a no-op when it is installed).

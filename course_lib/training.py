@@ -16,7 +16,9 @@ the first dimension indexes examples (questions, for multiple choice).
     logits = predict(model, test_data)
     accuracy(logits, test_data["labels"])
 
-The notebooks use ``torch.optim.AdamW`` here; the course writes its own AdamW in notebook 09.
+The notebooks use ``torch.optim.AdamW`` here, its fused kernel where torch has one for the parameters (one
+pass over each tensor: the same update, several times faster on CPU for a 22.7 M-weight encoder); the course
+writes its own AdamW in notebook 09, and notebook 11 compares the two.
 """
 
 from __future__ import annotations
@@ -107,6 +109,16 @@ def training_step(model: torch.nn.Module, batch: dict, optimizer: torch.optim.Op
     return loss.item()
 
 
+def default_optimizer(model: torch.nn.Module, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    """``torch.optim.AdamW`` with its fused kernel where torch has one for these parameters (torch >= 2.4 on
+    CPU; float32/16 on CPU or CUDA), else the plain one: the same update either way."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    try:
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, ValueError, TypeError):  # no fused kernel for this torch, device or dtype
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+
+
 def train(
     model: torch.nn.Module,
     data: dict,
@@ -123,8 +135,8 @@ def train(
     """Fine-tune ``model`` for ``steps`` optimizer steps on shuffled mini-batches; return the loss
     of every step (a plain list, to plot).
 
-    ``optimizer`` defaults to ``torch.optim.AdamW(model.parameters(), lr, weight_decay)``, the
-    usual BERT fine-tuning choice (Devlin et al. used 2e-5..5e-5). Gradients are clipped to a
+    ``optimizer`` defaults to ``torch.optim.AdamW(model.parameters(), lr, weight_decay)`` (``fused=True``
+    where torch supports it for these parameters), the usual BERT fine-tuning choice (Devlin et al. used 2e-5..5e-5). Gradients are clipped to a
     global norm of ``max_grad_norm`` as transformers' Trainer does by default: one unlucky batch
     cannot throw the freshly initialised head far away. ``scheduler`` (optional) is stepped
     after every optimizer step. The data order depends only on ``seed``.
@@ -145,7 +157,7 @@ def train(
     if optimizer is None:
         if not isinstance(lr, numbers.Real) or isinstance(lr, bool) or not lr > 0:
             raise ValueError(f"lr must be a positive number, got {lr!r}")
-        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        optimizer = default_optimizer(model, lr, weight_decay)
     elif not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
     generator = torch.Generator().manual_seed(seed)

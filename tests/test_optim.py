@@ -184,3 +184,32 @@ def test_param_groups_rejects_a_fully_frozen_model():
     m = _model().requires_grad_(False)
     with pytest.raises(ValueError, match=r"no trainable parameters"):
         param_groups(m, weight_decay=0.01)
+
+
+def test_compare_optimizer_steps_fused_adamw_makes_our_update():
+    from course_lib.optim import compare_optimizer_steps
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.LayerNorm(64), torch.nn.Linear(64, 3))
+    before = [p.detach().clone() for p in model.parameters()]
+    results = compare_optimizer_steps(model, {
+        "ours": lambda m: AdamW(param_groups(m, 0.01), lr=1e-3),
+        "torch fused": lambda m: torch.optim.AdamW(param_groups(m, 0.01), lr=1e-3, fused=True),
+        "Adam + L2 (a different update)": lambda m: torch.optim.Adam(m.parameters(), lr=1e-3, weight_decay=0.01),
+        "SGD (a different update)": lambda m: torch.optim.SGD(m.parameters(), lr=1e-3),
+    }, steps=4)
+    assert results["ours"]["max_abs_diff"] == 0.0
+    assert results["torch fused"]["max_abs_diff"] < 1e-7
+    # the comparison can fail: other updates end far away (Adam+L2 differs from AdamW by ~lr*wd*|p| per step)
+    assert results["Adam + L2 (a different update)"]["max_abs_diff"] > 1e-6
+    assert results["SGD (a different update)"]["max_abs_diff"] > 1e-4
+    assert all(r["seconds_per_step"] >= 0 for r in results.values())
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters())), "the model itself must not change"
+
+
+@pytest.mark.parametrize("steps", [0, -1, 1.5, True])
+def test_compare_optimizer_steps_rejects_bad_steps(steps):
+    from course_lib.optim import compare_optimizer_steps
+
+    with pytest.raises(ValueError, match="steps must be a positive int"):
+        compare_optimizer_steps(torch.nn.Linear(2, 2), {"sgd": lambda m: torch.optim.SGD(m.parameters(), lr=0.1)}, steps=steps)

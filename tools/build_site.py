@@ -33,6 +33,30 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 COURSE_TITLE = "BERT heads, losses and optimisers, hands-on"
 
+# The two editions. The Chinese pages live in site/zh-CN/ and are rendered from the notebooks that
+# tools/translate.py generates (same code and outputs, translated prose); every page links to its counterpart.
+EDITIONS = {
+    "en": {
+        "folder": "", "html_lang": "en", "title": COURSE_TITLE, "home": "Course home", "switch_label": "English",
+        "time": r"\*\*Time:?\*\*:?\s*", "goals": "## what you will learn",
+        "lead": """How Hugging Face <code>transformers</code> turns a BERT encoder into task models: the
+pre-training heads and their losses, the fine-tuning heads, weight tying, AdamW and learning-rate
+schedules. Every chapter builds the idea from scratch in PyTorch (<code>course_lib</code>) and checks it
+against the reference implementation: same weights, same inputs, same numbers.""",
+        "count": """{n} chapters. Each page below is the executed notebook with its outputs; to run it
+yourself, open <code>notebooks/</code> in Jupyter (<code>make lab</code>) or in Colab.""",
+    },
+    "zh-CN": {
+        "folder": "zh-CN", "html_lang": "zh-CN", "title": "BERT 任务头、损失与优化器：动手实践", "home": "课程首页",
+        "switch_label": "中文", "time": r"\*\*时间[:：]?\*\*[:：]?\s*", "goals": "## 你将学到",
+        "lead": """Hugging Face <code>transformers</code> 如何把一个 BERT 编码器变成各种任务模型：预训练任务头及其损失、
+微调任务头、权重绑定、AdamW 与学习率调度。每一章都先用 PyTorch 从零实现（<code>course_lib</code>），再与参考实现逐一核对：
+相同的权重、相同的输入、相同的数字。""",
+        "count": """共 {n} 章。下面每一页都是执行过的笔记本，带着它的输出；想自己运行，请在 Jupyter
+（<code>make lab</code>）或 Colab 中打开 <code>zh-CN/notebooks/</code>。代码和输出保持英文。""",
+    },
+}
+
 # MathJax 2.7 from the jupyter-server-mathjax package, copied to site/mathjax/ (a relative address, so the
 # folder works from a web server and from disk). The combined configuration file it ships, plus "Safe"
 # (no JavaScript or links hidden in a formula), as nbconvert's CDN default does.
@@ -90,16 +114,16 @@ def make_exporter() -> HTMLExporter:
     return exporter
 
 
-def chapter_info(path: Path) -> dict:
+def chapter_info(path: Path, edition: dict = EDITIONS["en"]) -> dict:
     """Title, time line and goal bullets from a notebook's first markdown cell."""
     nb = nbformat.read(path, as_version=4)
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
     title = next((ln.lstrip("# ").strip() for ln in first.splitlines() if ln.startswith("# ")), path.stem)
-    time_line = next((ln for ln in first.splitlines() if ln.strip().startswith("**Time")), "")
-    time_text = re.sub(r"\*\*Time:?\*\*:?\s*", "", time_line).strip()
+    time_line = next((ln for ln in first.splitlines() if re.match(edition["time"], ln.strip())), "")
+    time_text = re.sub(edition["time"], "", time_line.strip()).strip()
     goals, in_goals = [], False
     for line in first.splitlines():
-        if line.lower().startswith("## what you will learn"):
+        if line.lower().startswith(edition["goals"]):
             in_goals = True
             continue
         if in_goals and line.startswith("#"):
@@ -137,10 +161,24 @@ def embed_pictures(body: str) -> str:
     return re.sub(r'(<img\b[^>]*?\ssrc=")(\.\./pictures/[^"]+)"', data_uri, body)
 
 
-def render_notebook(path: Path, out_dir: Path, chapters: list[dict]) -> None:
+def language_switch(edition: dict, page: str, other_pages: set[str]) -> str:
+    """A link to the same page in the other edition (where it exists), labelled in that edition's language."""
+    if edition["folder"]:
+        return f'<a class="language-switch" href="../{page}" lang="en" hreflang="en">{EDITIONS["en"]["switch_label"]}</a>' \
+            if page in other_pages else ""
+    zh = EDITIONS["zh-CN"]
+    return (f'<a class="language-switch" href="{zh["folder"]}/{page}" lang="{zh["html_lang"]}" '
+            f'hreflang="{zh["html_lang"]}">{zh["switch_label"]}</a>') if page in other_pages else ""
+
+
+def render_notebook(path: Path, out_dir: Path, chapters: list[dict], edition: dict = EDITIONS["en"],
+                    other_pages: set[str] = frozenset()) -> None:
     exporter = make_exporter()
+    if edition["folder"]:
+        exporter.mathjax_url = "../" + MATHJAX_URL  # the pages sit one folder down
     body, _ = exporter.from_filename(str(path), resources={"metadata": {"path": str(path.parent)}})
     body = embed_pictures(body)
+    body = re.sub(r"<html[^>]*>", f'<html lang="{edition["html_lang"]}">', body, count=1)
     # The solutions notebooks are not part of the site: name the file instead of linking to a missing page.
     body = re.sub(r'<a href="\.\./solutions/([\w.-]+\.ipynb)"[^>]*>(.*?)</a>', r'\2 (in the course folder)', body)
     title = next(c["title"] for c in chapters if c["path"] == path)
@@ -161,7 +199,8 @@ def render_notebook(path: Path, out_dir: Path, chapters: list[dict]) -> None:
     nav = (
         '<nav class="course-nav" style="display:flex;justify-content:space-between;gap:1em;'
         'padding:0.6em 1.2em;background:#f3f6fa;border-bottom:1px solid #d0d7de;font-family:sans-serif">'
-        f'<span>{prev_link}</span><a href="index.html">Course home</a><span>{next_link}</span></nav>'
+        f'<span>{prev_link}</span><span><a href="index.html">{edition["home"]}</a> '
+        f'{language_switch(edition, path.stem + ".html", other_pages)}</span><span>{next_link}</span></nav>'
     )
     body = body.replace("<body", "<body", 1)
     body = re.sub(r"(<body[^>]*>)", r"\1" + nav.replace("\\", "\\\\"), body, count=1)
@@ -169,7 +208,8 @@ def render_notebook(path: Path, out_dir: Path, chapters: list[dict]) -> None:
     (out_dir / (path.stem + ".html")).write_text(body, encoding="utf-8")
 
 
-def render_index(chapters: list[dict], out_dir: Path) -> None:
+def render_index(chapters: list[dict], out_dir: Path, edition: dict = EDITIONS["en"],
+                 other_pages: set[str] = frozenset()) -> None:
     items = []
     for c in chapters:
         goals = "".join(f"<li>{markdown_inline(g)}</li>" for g in c["goals"])
@@ -177,10 +217,11 @@ def render_index(chapters: list[dict], out_dir: Path) -> None:
             f'<li class="chapter"><a href="{c["html"]}">{markdown_inline(c["title"])}</a>'
             f'<div class="time">{markdown_inline(c["time"])}</div><ul class="goals">{goals}</ul></li>'
         )
+    mathjax_url = ("../" if edition["folder"] else "") + MATHJAX_URL
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{COURSE_TITLE}</title>
+<html lang="{edition['html_lang']}"><head><meta charset="utf-8"><title>{edition['title']}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-{mathjax_head()}
+{mathjax_head(mathjax_url)}
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; line-height: 1.45; color: #1f2328; }}
 h1 {{ margin-bottom: 0.2em; }} .lead {{ color: #57606a; }}
@@ -188,15 +229,13 @@ ol.chapters {{ padding-left: 0; list-style: none; }} li.chapter {{ margin: 1.1em
 li.chapter > a {{ font-size: 1.15em; font-weight: 600; }}
 .time {{ color: #57606a; font-size: 0.9em; }} ul.goals {{ margin: 0.3em 0; font-size: 0.95em; }}
 code {{ background: #f3f6fa; padding: 0 0.2em; border-radius: 3px; }}
+p.languages {{ text-align: right; margin: 0; }}
 </style></head>
 <body>
-<h1>{COURSE_TITLE}</h1>
-<p class="lead">How Hugging Face <code>transformers</code> turns a BERT encoder into task models: the
-pre-training heads and their losses, the fine-tuning heads, weight tying, AdamW and learning-rate
-schedules. Every chapter builds the idea from scratch in PyTorch (<code>course_lib</code>) and checks it
-against the reference implementation: same weights, same inputs, same numbers.</p>
-<p>{len(chapters)} chapters. Each page below is the executed notebook with its outputs; to run it
-yourself, open <code>notebooks/</code> in Jupyter (<code>make lab</code>) or in Colab.</p>
+<p class="languages">{language_switch(edition, "index.html", other_pages)}</p>
+<h1>{edition['title']}</h1>
+<p class="lead">{edition['lead']}</p>
+<p>{edition['count'].format(n=len(chapters))}</p>
 <ol class="chapters" start="0">
 {''.join(items)}
 </ol>
@@ -205,32 +244,52 @@ yourself, open <code>notebooks/</code> in Jupyter (<code>make lab</code>) or in 
     (out_dir / "index.html").write_text(page, encoding="utf-8")
 
 
+def render_edition(paths: list[Path], out_dir: Path, edition: dict, other_pages: set[str], quiet: bool) -> set[str]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chapters = [chapter_info(p, edition) for p in paths]
+    for chapter in chapters:
+        render_notebook(chapter["path"], out_dir, chapters, edition, other_pages)
+        if not quiet:
+            print(f"rendered {out_dir.name}/{chapter['html']}")
+    render_index(chapters, out_dir, edition, other_pages)
+    return {c["html"] for c in chapters}
+
+
+def pages_of(paths: list[Path]) -> set[str]:
+    return {p.stem + ".html" for p in paths} | ({"index.html"} if paths else set())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="site", help="output folder (replaced)")
     parser.add_argument("--notebooks", default=str(NOTEBOOKS),
                         help="folder of executed notebooks to render (default: the committed notebooks/)")
+    parser.add_argument("--zh-notebooks", default=str(ROOT / "zh-CN" / "notebooks"),
+                        help="folder of the Chinese notebooks (default: the committed zh-CN/notebooks/)")
     parser.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
     args = parser.parse_args()
     out_dir = (ROOT / args.out) if not Path(args.out).is_absolute() else Path(args.out)
-    source = Path(args.notebooks)
-    source = source if source.is_absolute() else Path.cwd() / source
-    paths = sorted(source.glob("[0-9][0-9]_*.ipynb"))
+
+    def notebooks_in(folder: str) -> list[Path]:
+        source = Path(folder)
+        source = source if source.is_absolute() else Path.cwd() / source
+        return sorted(source.glob("[0-9][0-9]_*.ipynb"))
+
+    paths, zh_paths = notebooks_in(args.notebooks), notebooks_in(args.zh_notebooks)
     if not paths:
-        raise SystemExit(f"build_site.py: no NN_*.ipynb notebooks in {source}")
+        raise SystemExit(f"build_site.py: no NN_*.ipynb notebooks in {args.notebooks}")
     mathjax = mathjax_source()
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     shutil.copytree(mathjax, out_dir / MATHJAX_DIR)
-    chapters = [chapter_info(p) for p in paths]
-    for chapter in chapters:
-        render_notebook(chapter["path"], out_dir, chapters)
-        if not args.quiet:
-            print(f"rendered {chapter['html']}")
-    render_index(chapters, out_dir)
+    render_edition(paths, out_dir, EDITIONS["en"], pages_of(zh_paths), args.quiet)
+    if zh_paths:
+        zh = EDITIONS["zh-CN"]
+        render_edition(zh_paths, out_dir / zh["folder"], zh, pages_of(paths), args.quiet)
     if not args.quiet:
-        print(f"wrote {out_dir / 'index.html'} ({len(chapters)} chapters, formulas by {out_dir / MATHJAX_DIR})")
+        print(f"wrote {out_dir / 'index.html'} ({len(paths)} chapters; {len(zh_paths)} in Chinese, "
+              f"{out_dir / 'zh-CN' / 'index.html'}; formulas by {out_dir / MATHJAX_DIR})")
     return 0
 
 

@@ -3,8 +3,10 @@
 # It is the distribution's package (apt), never a browser build downloaded by a tool.
 # Prints the path of the browser. Safe to run again: does nothing when chromium is already there.
 set -euo pipefail
+# The Chinese pages need a CJK font, or Chinese text renders as empty boxes: fonts-noto-cjk (Noto Sans/Serif CJK).
+have_cjk_font() { fc-list :lang=zh-cn family 2>/dev/null | grep -qi "CJK"; }
 for candidate in chromium chromium-browser; do
-    if command -v "$candidate" >/dev/null 2>&1; then
+    if command -v "$candidate" >/dev/null 2>&1 && have_cjk_font; then
         command -v "$candidate"
         exit 0
     fi
@@ -22,6 +24,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
-# fonts-dejavu-core: a font for the page text (chromium's own dependencies bring most others)
-$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+# fonts-dejavu-core: a font for the page text (chromium's own dependencies bring most others);
+# fonts-noto-cjk: the Chinese edition's glyphs; fontconfig: fc-list, to see that it is there
+$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core fonts-noto-cjk fontconfig >/dev/null
+if ! have_cjk_font; then
+    echo "ensure_chromium: fonts-noto-cjk installed, but fontconfig lists no CJK font" >&2
+    exit 1
+fi
 command -v chromium

@@ -314,7 +314,26 @@ _INSPECT = """
     const found = [raw, decoded].some(n => document.getElementById(n) || document.getElementsByName(n).length);
     return {href: l.raw, found};
   });
-  return {title: document.title, images, links, anchors, rawMath, formulas, mathErrors, mathjaxWanted, mathjaxDone,
+  // A Chinese page: do its glyphs really render? Without a CJK font every Chinese character is drawn as the
+  // same empty box (or not at all). Draw two characters and an unassigned private-use one in the page's own
+  // font: with a font, the two are inked, differ from each other and from the box.
+  const lang = document.documentElement.lang || "";
+  let cjk = null;
+  if (lang.startsWith("zh")) {
+    const font = getComputedStyle(document.body).fontFamily;
+    const draw = ch => {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 40;
+      const g = canvas.getContext("2d");
+      g.font = "32px " + font;
+      g.fillText(ch, 2, 32);
+      return Array.from(g.getImageData(0, 0, 40, 40).data.filter((v, i) => i % 4 === 3)).join(",");
+    };
+    const zhong = draw("\u4e2d"), wen = draw("\u6587"), box = draw("\ue000");
+    const chars = (document.body.innerText.match(/[\u4e00-\u9fff]/g) || []).length;
+    cjk = {chars, inked: /[1-9]/.test(zhong), distinct: zhong !== wen && zhong !== box && wen !== box};
+  }
+  return {title: document.title, images, links, anchors, rawMath, formulas, mathErrors, mathjaxWanted, mathjaxDone, lang, cjk,
           headings: Array.from(document.querySelectorAll("h1")).map(h => h.textContent.replace("¶", "").trim()),
           chapterLinks: Array.from(document.querySelectorAll("li.chapter > a")).map(a => a.getAttribute("href"))};
 })()
@@ -338,12 +357,15 @@ class PageReport:
     math_errors: list = field(default_factory=list)  # MathJax's own "Math Processing Error" boxes
     formulas: int = 0  # formulas MathJax typeset
     mathjax_problem: str = ""  # the page asks for MathJax but it did not load or did not finish
+    lang: str = ""  # the page's <html lang>
+    cjk_chars: int = 0  # Chinese characters in the visible text (Chinese pages)
+    cjk_problem: str = ""  # a Chinese page whose characters render as boxes
     screenshots: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not (self.broken_images or self.broken_links or self.missing_anchors or self.external_requests
-                    or self.raw_math or self.math_errors or self.mathjax_problem)
+                    or self.raw_math or self.math_errors or self.mathjax_problem or self.cjk_problem)
 
     def summary(self) -> str:
         lines = [f"{self.url}: {'OK' if self.ok else 'PROBLEMS'} - {len(self.images)} images, "
@@ -356,6 +378,7 @@ class PageReport:
         lines += [f"  raw TeX shown to the reader: {t!r}" for t in self.raw_math]
         lines += [f"  MathJax error: {t!r}" for t in self.math_errors]
         lines += [f"  {self.mathjax_problem}"] if self.mathjax_problem else []
+        lines += [f"  {self.cjk_problem}"] if self.cjk_problem else []
         lines += [f"  screenshot: {p}" for p in self.screenshots]
         return "\n".join(lines)
 
@@ -390,6 +413,12 @@ def check_page(browser: Browser, url: str, screenshot_dir: Path | None = None, s
             report.broken_links.append(f"{link['raw']} -> {status}")
     report.missing_anchors = [a["href"] for a in page["anchors"] if not a["found"]]
     report.raw_math, report.math_errors, report.formulas = page["rawMath"], page["mathErrors"], page["formulas"]
+    report.lang = page["lang"]
+    if page["cjk"] is not None:
+        report.cjk_chars = page["cjk"]["chars"]
+        if not (page["cjk"]["inked"] and page["cjk"]["distinct"]):
+            report.cjk_problem = ("Chinese characters render as boxes or not at all: no CJK font "
+                                  "(tools/ensure_chromium.sh installs fonts-noto-cjk)")
     if page["mathjaxWanted"] and not page["mathjaxDone"]:
         report.mathjax_problem = "the page loads MathJax, but it did not load or did not finish within 30 s"
     for event in events:
@@ -398,7 +427,8 @@ def check_page(browser: Browser, url: str, screenshot_dir: Path | None = None, s
             if not request_url.startswith((f"{origin.scheme}://{origin.netloc}", "data:", "about:")):
                 report.external_requests.append(request_url)
     if screenshot_dir is not None:
-        stem = stem or (Path(origin.path).stem or "index")
+        parent = Path(origin.path).parent.name  # "zh-CN" for the Chinese pages: their own file names
+        stem = stem or ((f"{parent}_" if parent else "") + (Path(origin.path).stem or "index"))
         report.screenshots.append(browser.screenshot(screenshot_dir / f"{stem}.png"))
         # and a close-up of the first picture, to see that it really is a picture
         box = browser.evaluate("""(() => { const img = Array.from(document.images).find(i => i.naturalWidth > 0);
@@ -419,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     site = Path(args.site).resolve()
     pages = args.pages or ["index.html"] + sorted(p.name for p in site.glob("[0-9][0-9]_*.html"))
+    if not args.pages and (site / "zh-CN" / "index.html").exists():  # the Chinese edition too
+        pages += ["zh-CN/index.html"] + sorted(f"zh-CN/{p.name}" for p in (site / "zh-CN").glob("[0-9][0-9]_*.html"))
     binary = find_chromium()
     if binary is None:
         print("no chromium found: run tools/ensure_chromium.sh (apt-get install chromium)", file=sys.stderr)

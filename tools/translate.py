@@ -49,7 +49,7 @@ HASH_LENGTH = 10
 ENTRY_RE = re.compile(r"^<!-- cell (\S+) en ([0-9a-f]+) -->[ \t]*$", re.M)
 # The solutions notebook's generated first cell, in Chinese (make_solutions.py writes the English one).
 SOLUTIONS_HEADER = (
-    "# {title}：参考答案\n\n"
+    "# {title} · 参考答案\n\n"
     "[{stem}](../notebooks/{name}) 各练习的参考答案。请先自己动手做每道练习：检查函数会告诉你哪里不对，"
     "所以参考答案最有用的时候是在你尝试之后。\n\n"
     "本笔记本由 `tools/make_solutions.py` 和 `tools/translate.py` 从章节笔记本生成；请修改章节笔记本，"
@@ -72,6 +72,12 @@ def english_key(source: str) -> str:
     lines = [ln for ln in source.split("\n") if not colab.BADGE_RE.match(ln)]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return colab.COURSE_LINK_RE.sub(lambda m: f"](COURSE/{m.group(1)}/", text)
+
+
+def course_links(text: str) -> str:
+    """A translation may keep a course link as --todo prints it, `](COURSE/notebooks/...)`: make it a link
+    that stamping turns into the course address of the translated edition."""
+    return text.replace("](COURSE/", "](../")
 
 
 def english_hash(source: str) -> str:
@@ -134,6 +140,8 @@ def problems_for(chapter: Path) -> list[str]:
                          f"(hash {entry[0]} -> {english_hash(cell.source)}); update the text and the hash")
         elif cell.cell_type == "markdown" and entry[1].strip() == english_key(cell.source):
             found.append(f"{path.name}: cell {cell.id} still holds the English text")
+        elif cell.cell_type == "markdown":
+            found += emphasis_problems(path.name, cell.id, entry[1])
         elif cell.cell_type == "code" and code_tokens(entry[1]) != code_tokens(cell.source):
             found.append(f"{path.name}: cell {cell.id} is a code cell whose translation changes code, not only comments")
     prose = "\n\n".join(text for _, text in entries.values())
@@ -150,7 +158,7 @@ def translated_chapter(english, entries: dict[str, tuple[str, str]], name: str):
     for cell in nb.cells:
         entry = entries.get(cell.id)
         if entry is not None:
-            cell.source = entry[1]
+            cell.source = course_links(entry[1])
     nb.metadata["course"] = {"language": LANGUAGE, "translated_from": f"notebooks/{name}"}
     return colab.stamped(nb, f"{LANGUAGE}/notebooks", name, language=LANGUAGE)
 
@@ -168,7 +176,7 @@ def translated_solutions(english_solutions, zh_chapter, chapter: Path, by_hash: 
             if key not in by_hash:
                 raise TranslationError(f"{make_solutions.target(chapter).name}: a statement cell has no translation "
                                        f"in {translation_file(chapter).name} (English hash {key})")
-            cell.source = by_hash[key]
+            cell.source = course_links(by_hash[key])
     nb.metadata["course"] = {"language": LANGUAGE, "translated_from": f"solutions/{make_solutions.target(chapter).name}"}
     return colab.stamped(nb, f"{LANGUAGE}/solutions", make_solutions.target(chapter).name, language=LANGUAGE)
 
@@ -205,6 +213,24 @@ def glossary_problems(name: str, text: str) -> list[str]:
     return found
 
 
+def emphasis_problems(name: str, cell_id: str, text: str) -> list[str]:
+    """Bold or italic markers that a Markdown renderer leaves as literal asterisks. Chinese text trips a
+    CommonMark rule: a closing ``**`` right after punctuation must be followed by a space or punctuation, so
+    ``**时间：**约`` shows its asterisks (write ``**时间：** 约`` or ``**时间**：约``). Rendered the way the site
+    and nbconvert render (mistune), code left out."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    html = markdown2html_mistune(text.replace("](attachment:", "](attachment-"))
+    html = re.sub(r"<pre.*?</pre>|<code>.*?</code>|<span class=\"math\">.*?</span>|\$\$.*?\$\$|\$[^$]*\$", "", html,
+                  flags=re.S)
+    found = []
+    for match in re.finditer(r"\*\*|(?<![\w*\\])\*(?=[^\s*])", html):
+        context = re.sub(r"<[^>]+>", "", html[max(0, match.start() - 25): match.end() + 25]).replace("\n", " ")
+        found.append(f"{name}: cell {cell_id}: an asterisk is shown as text, not as bold/italic: ...{context}...")
+        break
+    return found
+
+
 def chapters() -> list[Path]:
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -230,6 +256,25 @@ def generate(source_dir: Path | None = None) -> dict[Path, object]:
             sol = translated_solutions(nbformat.read(solutions_path, as_version=4), zh, chapter, by_hash)
             out[Path(LANGUAGE) / "solutions" / solutions_path.name] = sol
     return out
+
+
+def sync_problems() -> list[str]:
+    """Everything that keeps the committed Chinese edition from being complete and generated from the current
+    English: missing or stale translations, glossary and Markdown problems, and zh-CN/ files that differ from
+    what would be generated (or that nothing generates)."""
+    problems = [p for chapter in chapters() for p in problems_for(chapter)]
+    generated = generate()
+    for rel, nb in generated.items():
+        path = ROOT / rel
+        if not path.exists():
+            problems.append(f"{rel}: not generated yet (python tools/translate.py)")
+        elif path.read_text(encoding="utf-8") != nbformat.writes(nb) + "\n":
+            problems.append(f"{rel}: differs from what tools/translate.py generates (run it)")
+    expected = {ROOT / rel for rel in generated}
+    for path in sorted(EDITION.glob("*/*.ipynb")):
+        if path not in expected:
+            problems.append(f"{path.relative_to(ROOT)}: no complete translation generates it")
+    return problems
 
 
 def todo(number: str, with_code: bool = False) -> str:
@@ -273,26 +318,15 @@ def main() -> int:
     if args.skeleton:
         print(f"wrote {skeleton(args.skeleton)}: replace each English text under its line with the Chinese")
         return 0
-    problems = [p for chapter in chapters() for p in problems_for(chapter)]
-    generated = generate(args.source)
     if args.check:
-        for rel, nb in generated.items():
-            path = ROOT / rel
-            if not path.exists():
-                problems.append(f"{rel}: not generated yet (python tools/translate.py)")
-            elif path.read_text(encoding="utf-8") != nbformat.writes(nb) + "\n":
-                problems.append(f"{rel}: differs from what tools/translate.py generates (run it)")
-        expected = {ROOT / rel for rel in generated}
-        for path in sorted(EDITION.glob("*/*.ipynb")):
-            if path not in expected:
-                problems.append(f"{path.relative_to(ROOT)}: no complete translation generates it")
+        problems = sync_problems()
         for p in problems:
             print(p)
         print("Chinese edition in sync" if not problems else f"{len(problems)} problem(s)")
         return 1 if problems else 0
-    for p in problems:
+    for p in [p for chapter in chapters() for p in problems_for(chapter)]:
         print(p, file=sys.stderr)
-    for rel, nb in generated.items():
+    for rel, nb in generate(args.source).items():
         path = args.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         text = nbformat.writes(nb) + "\n"
