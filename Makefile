@@ -113,11 +113,12 @@ chromium:
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-# Notebook kernels keep torch's default thread count: the committed outputs were computed with it, and
-# a sum over more or fewer threads may round differently in the last digits. Two kernels of two threads
-# each on two cores cost far more CPU per step (measured ~4x for a MiniLM training step) than one thread
-# each: once `make notebooks` executes with $(ONE_THREAD) too, set NOTEBOOK_THREADS := $(ONE_THREAD).
-NOTEBOOK_THREADS :=
+# nbval runs the notebooks on the same TEST_WORKERS workers, one kernel each, each torch on one thread: two
+# 2-thread kernels on 2 cores slow each other down ~10x (measured), two 1-thread kernels do not. The committed
+# outputs were computed with torch's default thread count and all 264 compared cells reproduce with one thread
+# (measured 2026-12-02: 264 passed in 416 s this way; one notebook at a time with two threads took 547 s in the
+# previous CI run, before notebooks 05, 09 and 11 got faster, so the gain is smaller than that difference).
+NOTEBOOK_THREADS := $(ONE_THREAD)
 
 .PHONY: lint
 lint: $(STAMP)
@@ -131,8 +132,7 @@ test-hf4: $(STAMP4)
 	$(ONE_THREAD) $(VENV4)/bin/python -m pytest -q $(PYTEST_PARALLEL) tests
 
 test-notebooks: $(STAMP) data
-	# one kernel at a time: two 2-thread torch kernels on 2 cores slow each other down ~10x (measured)
-	$(NOTEBOOK_THREADS) $(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
+	$(NOTEBOOK_THREADS) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
 
 test: test-unit test-hf4 test-notebooks
 

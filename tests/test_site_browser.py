@@ -30,6 +30,7 @@ pytest.importorskip("nbconvert", reason="the site is built in the course environ
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
+ZH_PAGES = ["zh-CN/index.html"] + [f"zh-CN/{p.stem}.html" for p in sorted(ROOT.glob("zh-CN/notebooks/[0-9][0-9]_*.ipynb"))]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 
 
@@ -78,7 +79,7 @@ def site(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def reports(site, chromium) -> dict:
     """Open the home page and every chapter once; the tests below read the reports."""
-    pages = ["index.html"] + [p.stem + ".html" for p in NOTEBOOKS]
+    pages = ["index.html"] + [p.stem + ".html" for p in NOTEBOOKS] + ZH_PAGES
     out = {}
     with site_check.serve(site) as base, site_check.Browser(chromium) as browser:
         for page in pages:
@@ -150,3 +151,34 @@ def test_checker_catches_raw_tex_and_outside_requests(tmp_path, chromium):
     assert report.external_requests == ["https://cdn.example.org/mathjax/MathJax.js"], report.summary()
     assert len(report.raw_math) == 1 and "\\leftarrow" in report.raw_math[0], report.summary()
     assert report.mathjax_problem, report.summary()
+
+
+def test_every_chapter_has_a_chinese_page():
+    assert ZH_PAGES[1:] == [f"zh-CN/{p.stem}.html" for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("page", ZH_PAGES)
+def test_chinese_page_renders_chinese_glyphs(reports, page):
+    """Chinese text drawn with a CJK font (not empty boxes: fonts-noto-cjk, tools/ensure_chromium.sh), the
+    same checks as an English page, and a language switch back to the English page."""
+    report = reports[page]
+    if not report.ok:
+        pytest.fail(report.summary(), pytrace=False)
+    assert report.lang == "zh-CN" and report.cjk_chars > 200, (report.lang, report.cjk_chars)
+    english = page.removeprefix("zh-CN/")
+    assert any(link.endswith("/" + english) and "/zh-CN/" not in link for link in report.local_links), report.local_links
+    if page != "zh-CN/index.html":
+        assert report.headings and report.headings[0].startswith(english[:2] + " ·"), report.headings
+
+
+def test_english_pages_switch_to_chinese(reports):
+    for page in ["index.html"] + [p.stem + ".html" for p in NOTEBOOKS]:
+        assert any(link.endswith("/zh-CN/" + page) for link in reports[page].local_links), page
+
+
+def test_chinese_screenshots_are_saved(reports):
+    for page in ("zh-CN/index.html", "zh-CN/04_weight_tying.html"):
+        shots = reports[page].screenshots
+        assert shots and shots[0].name.startswith("zh-CN_"), shots
+        width, height = _png_size(shots[0])
+        assert width == 1280 and height > 300, (page, width, height)

@@ -116,3 +116,19 @@ def test_glossary_rules_catch_an_avoided_variant_and_a_missing_bracket():
 def test_emphasis_that_would_show_as_asterisks_is_reported():
     assert translate.emphasis_problems("x", "c", "**时间：**约 25 分钟")
     assert translate.emphasis_problems("x", "c", "**时间：** 约 25 分钟，`a*b` 与 $x*y$") == []
+
+
+@pytest.mark.parametrize("english, chinese", [("README.md", "README.zh-CN.md"),
+                                              ("docs/TEACHING.md", "docs/TEACHING.zh-CN.md")])
+def test_chinese_guides_carry_every_command_of_the_english_and_link_both_ways(english, chinese):
+    import re
+
+    en, zh = (ROOT / english).read_text(encoding="utf-8"), (ROOT / chinese).read_text(encoding="utf-8")
+    blocks = re.findall(r"^```.*?^```", en, flags=re.S | re.M)
+    assert blocks, english
+    missing = [b.splitlines()[1] if len(b.splitlines()) > 1 else b for b in blocks if b not in zh]
+    assert not missing, f"{chinese} lacks these command blocks of {english} (copy them unchanged): {missing}"
+    assert Path(chinese).name in en or chinese == "docs/TEACHING.zh-CN.md" and "TEACHING.zh-CN.md" in \
+        (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    assert Path(english).name in zh, f"{chinese} should link back to {english}"
+    assert not translate.glossary_problems(chinese, zh)

@@ -118,6 +118,14 @@ def code_tokens(source: str) -> list[tuple[int, str]]:
         return [(0, ln) for ln in stripped if ln.strip()]
 
 
+def has_comments(source: str) -> bool:
+    """Whether a code cell has a comment to translate (a "#" inside a string, like a colour, is not one)."""
+    try:
+        return any(t.type == tokenize.COMMENT for t in tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return "#" in source
+
+
 def problems_for(chapter: Path) -> list[str]:
     """What keeps one chapter's translation from being complete and current."""
     nb = nbformat.read(chapter, as_version=4)
@@ -287,7 +295,7 @@ def todo(number: str, with_code: bool = False) -> str:
     first_code = next(c for c in nb.cells if c.cell_type == "code")  # the set-up cell: stamped, not translated
     for cell in nb.cells:
         entry = entries.get(cell.id)
-        wanted = cell.cell_type == "markdown" or (with_code and "#" in cell.source and cell is not first_code)
+        wanted = cell.cell_type == "markdown" or (with_code and has_comments(cell.source) and cell is not first_code)
         if wanted and (entry is None or entry[0] != english_hash(cell.source)):
             parts.append(f"<!-- cell {cell.id} en {english_hash(cell.source)} -->\n{english_key(cell.source)}\n")
     return "\n".join(parts)
