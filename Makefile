@@ -99,7 +99,7 @@ course: $(STAMP)
 	@$(MAKE) --no-print-directory -s data
 	@$(BIN)/python tools/run_notebooks.py --out $(COURSE_BUILD) notebooks
 	@# the Chinese pages carry the outputs of this run too: translated from the executed English copies
-	@$(BIN)/python tools/translate.py --from $(COURSE_BUILD) --out $(COURSE_BUILD) >/dev/null
+	@$(BIN)/python tools/translate.py --quiet --from $(COURSE_BUILD) --out $(COURSE_BUILD)
 	@$(BIN)/python tools/build_site.py --quiet --out site --notebooks $(COURSE_BUILD)/notebooks \
 		--zh-notebooks $(COURSE_BUILD)/zh-CN/notebooks
 	@echo "The course is ready: open $(CURDIR)/site/index.html in your browser."

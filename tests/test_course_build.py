@@ -75,7 +75,9 @@ def tiny_course(tmp_path_factory) -> Path:
     (repo / "pictures").mkdir()
     for name in ("Makefile", "pyproject.toml", "constraints.txt", ".gitignore"):
         shutil.copy(ROOT / name, repo / name)
-    for name in ("run_notebooks.py", "build_site.py"):
+    # make course also translates the executed copies (tools/translate.py; with no translations/ here it writes
+    # no Chinese notebook and must stay silent)
+    for name in ("run_notebooks.py", "build_site.py", "translate.py", "colab.py", "make_solutions.py"):
         shutil.copy(ROOT / "tools" / name, repo / "tools" / name)
     nbformat.write(tiny_notebook(), repo / "notebooks" / "00_tiny.ipynb")
     (repo / ".stamp").touch()  # stands for the installed .venv (newer than pyproject.toml and constraints.txt)

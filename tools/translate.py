@@ -152,8 +152,8 @@ def problems_for(chapter: Path) -> list[str]:
             found += emphasis_problems(path.name, cell.id, entry[1])
         elif cell.cell_type == "code" and code_tokens(entry[1]) != code_tokens(cell.source):
             found.append(f"{path.name}: cell {cell.id} is a code cell whose translation changes code, not only comments")
-    prose = "\n\n".join(text for _, text in entries.values())
-    found += glossary_problems(path.name, prose)
+    if entries:  # the glossary applies to what has been translated
+        found += glossary_problems(path.name, "\n\n".join(text for _, text in entries.values()))
     for cell_id in entries:
         if cell_id not in ids:
             found.append(f"{path.name}: cell {cell_id} no longer exists in {chapter.name}: remove its entry")
@@ -319,6 +319,7 @@ def main() -> int:
     parser.add_argument("--skeleton", metavar="NN")
     parser.add_argument("--from", dest="source", type=Path, help="folder with executed notebooks/ and solutions/")
     parser.add_argument("--out", type=Path, default=ROOT, help="where zh-CN/ is written (default: the checkout)")
+    parser.add_argument("--quiet", action="store_true", help="write without listing the chapters left out")
     args = parser.parse_args()
     if args.todo:
         print(todo(args.todo, args.with_code), end="")
@@ -332,15 +333,16 @@ def main() -> int:
             print(p)
         print("Chinese edition in sync" if not problems else f"{len(problems)} problem(s)")
         return 1 if problems else 0
-    for p in [p for chapter in chapters() for p in problems_for(chapter)]:
-        print(p, file=sys.stderr)
+    for p in [] if args.quiet else [p for chapter in chapters() for p in problems_for(chapter)]:
+        print(p, file=sys.stderr)  # a chapter with a problem is left out (--check fails on it)
     for rel, nb in generate(args.source).items():
         path = args.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         text = nbformat.writes(nb) + "\n"
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-            print(f"wrote {path}")
+            if not args.quiet:
+                print(f"wrote {path}")
     return 0
 
 
