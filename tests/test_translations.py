@@ -8,10 +8,10 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 pytest.importorskip("nbconvert", reason="the Chinese edition is checked in the course environment (.venv)")
+import nbformat  # noqa: E402  (after the skip: .venv-hf4 has no notebook tools)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
