@@ -136,10 +136,10 @@ def train(
     of every step (a plain list, to plot).
 
     ``optimizer`` defaults to ``torch.optim.AdamW(model.parameters(), lr, weight_decay)`` (``fused=True``
-    where torch supports it for these parameters), the usual BERT fine-tuning choice (Devlin et al. used 2e-5..5e-5). Gradients are clipped to a
-    global norm of ``max_grad_norm`` as transformers' Trainer does by default: one unlucky batch
-    cannot throw the freshly initialised head far away. ``scheduler`` (optional) is stepped
-    after every optimizer step. The data order depends only on ``seed``.
+    where torch supports it for these parameters: :func:`default_optimizer`), the usual BERT fine-tuning
+    choice (Devlin et al. used 2e-5..5e-5). Gradients are clipped to a global norm of ``max_grad_norm``
+    as transformers' Trainer does by default: one unlucky batch cannot throw the freshly initialised head
+    far away. ``scheduler`` (optional) is stepped after every optimizer step. The data order depends only on ``seed``.
     """
     _check_model(model)
     _check_positive_int("steps", steps)
