@@ -35,10 +35,18 @@ help:
 # pip's "Location ... is ignored" lines come from a machine's pip configuration (find-links folders that do not
 # exist), not from the course: they are filtered, everything else pip prints is kept, and a failed install fails.
 PIP_NOISE := is ignored: it is neither a file nor a directory
+# Two installers, each for what it does best. torch comes first, through pip: pip reads the machine's own pip
+# configuration, which is where a machine may keep a local CPU build of torch (uv does not read it, and would
+# fetch the multi-GB CUDA build from PyPI instead). The other ~150 packages then come through uv (pinned in
+# constraints.txt, like everything else), which downloads and unpacks in parallel and links from its cache:
+# measured on a 2-core machine, 30 s for the whole environment instead of pip's 112 s. uv sees the torch that
+# pip installed and keeps it (2.13.0+cpu satisfies torch==2.13.0).
+UV := $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt
 $(STAMP): pyproject.toml constraints.txt
-	@echo "Setting up $(VENV) from constraints.txt (first run only: a few minutes)"
+	@echo "Setting up $(VENV) from constraints.txt (first run only: about a minute)"
 	@$(PYTHON) -m venv $(VENV)
-	@set -o pipefail; $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
+	@set -o pipefail; $(BIN)/python -m pip install --quiet --no-deps -c constraints.txt torch uv 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
+	@$(UV) -e ".[dev]"
 	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
 	@touch $(STAMP)
 
