@@ -43,6 +43,8 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
+from .training import _check_positive_int
+
 __all__ = ["AdamW", "AdamL2", "LegacyTransformersAdamW", "param_groups", "describe_param_groups", "format_param_groups",
            "compare_optimizer_steps"]
 
@@ -377,7 +379,7 @@ def compare_optimizer_steps(model: nn.Module, optimizers: dict[str, Callable[[nn
     ``max_abs_diff``, the largest |difference| of any weight from the first optimizer's result."""
     if not optimizers:
         raise ValueError("compare_optimizer_steps needs at least one optimizer")
-    _check_positive_steps(steps)
+    _check_positive_int("steps", steps)
     results, reference = {}, None
     for name, make in optimizers.items():
         copied = copy.deepcopy(model)
@@ -398,7 +400,3 @@ def compare_optimizer_steps(model: nn.Module, optimizers: dict[str, Callable[[nn
         results[name] = {"seconds_per_step": elapsed / steps, "max_abs_diff": difference}
     return results
 
-
-def _check_positive_steps(steps) -> None:
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")

@@ -13,7 +13,7 @@ word_embeddings.weight``. An optimizer then sees (and updates) it once.
 Helpers here: check and make the tie, count parameters with and without it, and resize the
 vocabulary while keeping the tie and the decoder-bias link.
 
-What changed across transformers versions (the origin text read 4.4.2):
+What changed across transformers versions (the Chinese text this course grew from was written for 4.4.2):
 
 - 4.4.2 - 4.x: ``PreTrainedModel.tie_weights`` assigned ``output.weight = input.weight``, and the
   LM head set ``self.decoder.bias = self.bias`` in ``__init__`` (a link kept even when the

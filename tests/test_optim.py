@@ -211,5 +211,5 @@ def test_compare_optimizer_steps_fused_adamw_makes_our_update():
 def test_compare_optimizer_steps_rejects_bad_steps(steps):
     from course_lib.optim import compare_optimizer_steps
 
-    with pytest.raises(ValueError, match="steps must be a positive int"):
+    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
         compare_optimizer_steps(torch.nn.Linear(2, 2), {"sgd": lambda m: torch.optim.SGD(m.parameters(), lr=0.1)}, steps=steps)
