@@ -8,12 +8,12 @@ Run with the course environment's Python (``make setup-hf4`` does):
 2. every distribution that constraints-hf4.txt pins to the version .venv already has (torch, numpy,
    safetensors, pytest ...) is hard-linked file by file from .venv, as listed in its RECORD (copied
    where links are not possible): the same files, no unpacking of a 700 MB torch a second time;
-3. pip installs the requested packages with ``-c constraints-hf4.txt``; it finds the linked ones
-   satisfied and installs only what differs (transformers, tokenizers, huggingface_hub).
+3. uv (or pip, where .venv has no uv) installs the requested packages with ``-c constraints-hf4.txt``; it
+   finds the linked ones satisfied and installs only what differs (transformers, tokenizers, huggingface_hub).
 
 The result is an ordinary, isolated venv that holds only what a plain ``pip install`` would put there,
 at the same pinned versions, so nothing of .venv's other packages (jupyter, sentence-transformers,
-transformers 5) can leak in. If .venv is missing or a pin differs, pip simply installs that package.
+transformers 5) can leak in. If .venv is missing or a pin differs, the installer simply installs that package.
 """
 
 from __future__ import annotations
@@ -73,9 +73,15 @@ def main(target: str, constraints: str, *packages: str) -> int:
                 link_tree(src, target_site / file)
         linked.append(f"{name}=={dist.version}")
     print(f"{target_dir}: linked from {source_site.parent.parent.parent.name}: {', '.join(sorted(linked))}")
-    # pip from this environment installs into the new one (pip --python), pinned by the constraints file
-    command = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile",
-               "-c", str(constraints_path)]  # --no-compile: the tests import a small part of transformers
+    # .venv's installer puts the rest into the new environment (--python), pinned by the constraints file: uv
+    # where .venv has it (the Makefile's set-up installs it), else pip. Neither compiles bytecode up front:
+    # the tests import a small part of transformers.
+    uv = Path(sys.executable).parent / "uv"
+    if uv.is_file():
+        command = [str(uv), "pip", "install", "--quiet", "--python", str(python), "-c", str(constraints_path)]
+    else:
+        command = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile",
+                   "-c", str(constraints_path)]
     subprocess.run(command + list(packages), check=True)
     return 0
 
