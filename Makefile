@@ -71,8 +71,9 @@ $(STAMP4): pyproject.toml constraints-hf4.txt tests/make_hf4_env.py | $(STAMP)
 setup-hf4: $(STAMP4)
 
 pictures: $(STAMP)
-	$(BIN)/python pictures/make_pictures.py
+	$(BIN)/python pictures/make_pictures.py  # English, and Chinese from translations/zh-CN/pictures.json
 	$(BIN)/python tools/colab.py  # the notebooks carry their pictures inside: refresh them
+	$(BIN)/python tools/translate.py --quiet  # and so do the Chinese ones
 
 # `make course` executes every notebook from a fresh kernel into copies under build/course/ and renders
 # site/ from those copies: it never writes a tracked file, so `git status` stays clean and the learner's next

@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from diagram import DATA, ENCODER, HEAD, LOSS, arrow, box, canvas, note, save  # noqa: E402
+from diagram import DATA, ENCODER, HEAD, LOSS, arrow, box, canvas, note, save, tr  # noqa: E402
 
 
 def lane(ax, x0, title, coupled):
     w, h = 3.8, 0.55
     cx = x0 + w / 2
-    ax.text(cx, 9.55, title, ha="center", va="center", fontsize=11, fontweight="bold")
+    ax.text(cx, 9.55, tr(title), ha="center", va="center", fontsize=11, fontweight="bold")
     box(ax, x0, 8.5, w, h, "gradient  g = dL/dp", DATA)
     if coupled:
         dec = box(ax, x0, 7.5, w, h, "g <- g + wd * p   (L2 term)", LOSS, bold=True)

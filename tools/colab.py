@@ -77,8 +77,9 @@ def badge(folder: str, name: str) -> str:
 
 
 def embed_pictures_and_links(nb, language: str = "en") -> None:
-    """Pictures from pictures/ travel inside the notebook as cell attachments (re-read on every stamp, so
-    `make pictures` + this tool refresh them); course links use COURSE_BASE, in the notebook's language."""
+    """Pictures from pictures/ (pictures/LANGUAGE/ for a translated notebook) travel inside the notebook as cell
+    attachments (re-read on every stamp, so `make pictures` + this tool refresh them); course links use
+    COURSE_BASE, in the notebook's language."""
     edition = "" if language == "en" else f"{language}/"
     for cell in nb.cells:
         if cell.cell_type != "markdown":
@@ -89,7 +90,7 @@ def embed_pictures_and_links(nb, language: str = "en") -> None:
             continue
         attachments = {}
         for _, name in names:
-            picture = PICTURES / name
+            picture = PICTURES / name if language == "en" else PICTURES / language / name  # labels in its language
             if not picture.exists():
                 raise FileNotFoundError(f"{picture} is shown in a notebook but does not exist (make pictures)")
             attachments[name] = {"image/png": base64.b64encode(picture.read_bytes()).decode("ascii")}
