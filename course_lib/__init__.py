@@ -37,7 +37,7 @@ _SUBMODULES = {
     "heads", "pretraining", "masking", "tying",
     "sequence_classification", "multiple_choice", "token_classification", "question_answering", "task_data",
     "optim", "schedules",
-    "exercises", "finetune", "training",
+    "exercises", "finetune", "training", "evaluation", "frozen", "pooling", "batching",
 }
 
 __all__ = sorted(_EXPORTS)

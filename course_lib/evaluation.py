@@ -8,6 +8,11 @@ baselines that answer "compared to what?".
     mean_baseline(train_scores, test_scores)                 # what always predicting the mean scores
     bootstrap_interval(accuracy, logits, labels)             # how much the score depends on which
                                                              # held-out examples were drawn
+    best_constant(test_labels)                               # the best input-blind answer ON THIS SET
+    bag_of_words_baseline(train_texts, train_labels, texts)  # the classic lexical baseline (scikit-learn)
+    compare_accuracy(logits_a, logits_b, labels)             # A minus B on the same examples: paired
+                                                             # bootstrap interval and McNemar's p
+    seed_spread([0.81, 0.80, 0.82])                          # mean ± sd over training seeds
 
 A score means little alone: 70 % accuracy is good when the majority class is 50 % and poor when it
 is 69 %. Report each metric next to the baseline of the same data.
@@ -34,6 +39,14 @@ __all__ = [
     "majority_baseline",
     "mean_baseline",
     "bootstrap_interval",
+    "best_constant",
+    "bag_of_words_baseline",
+    "PairedComparison",
+    "paired_bootstrap",
+    "mcnemar",
+    "compare_accuracy",
+    "SeedSpread",
+    "seed_spread",
 ]
 
 
@@ -240,3 +253,198 @@ def bootstrap_interval(
     low = torch.quantile(ordered, (1 - level) / 2).item()
     high = torch.quantile(ordered, (1 + level) / 2).item()
     return low, high
+
+
+# --------------------------------------------------------------------------------------------
+# The best constant on the evaluated set, and the strongest simple baseline
+# --------------------------------------------------------------------------------------------
+
+
+def best_constant(eval_labels, metric: str = "accuracy") -> Baseline:
+    """The best a model that ignores its input could score **on this evaluated set**: the most frequent
+    class of ``eval_labels`` for ``metric="accuracy"`` (class ids ``[N]``; -100 labels are left out, as
+    :func:`course_lib.training.accuracy` leaves them out), the mean of ``eval_labels`` for ``metric="mse"``
+    (its MSE is their variance).
+
+    It is chosen by looking at the answers, so no real constant predictor can beat it: a trained model that
+    does not clear it has learnt nothing usable. (:func:`majority_baseline` is the honest constant, learnt
+    from the training labels; on a set whose class shares differ from training it can score *below* a coin
+    flip, and then it is a weak bar to clear.)
+    """
+    labels = _as_tensor(eval_labels, "eval_labels")
+    if metric == "accuracy":
+        if labels.is_floating_point() or labels.dim() != 1:
+            raise ValueError(
+                f"best_constant(metric='accuracy') takes integer class ids of shape [N], got dtype {labels.dtype} "
+                f"and shape {tuple(labels.shape)}; for scores use metric='mse'"
+            )
+        labels = labels[labels != -100]
+        if labels.numel() == 0:
+            raise ValueError("every label is -100 (ignored): there is nothing to score")
+        if labels.min() < 0:
+            raise ValueError(f"class ids must be >= 0 (or -100 to ignore), got {int(labels.min())}")
+        counts = torch.bincount(labels.long())
+        best = int(counts.argmax())
+        return Baseline("best constant on this set", best, "accuracy", counts[best].item() / labels.numel())
+    if metric == "mse":
+        if labels.dim() != 1:
+            raise ValueError(f"best_constant(metric='mse') takes scores of shape [N], got {tuple(labels.shape)}")
+        scores = labels.double()
+        mean = scores.mean().item()
+        return Baseline("best constant on this set", mean, "mse", ((scores - mean) ** 2).mean().item())
+    raise ValueError(f"metric must be 'accuracy' or 'mse', got {metric!r}")
+
+
+def bag_of_words_baseline(train_texts: Sequence[str], train_labels, eval_texts: Sequence[str], *,
+                          ngrams: tuple[int, int] = (1, 2), regression: bool = False, C: float = 1.0
+                          ) -> torch.Tensor:
+    """The classic lexical baseline: TF-IDF weighted counts of words and word pairs, then a logistic
+    regression (class ids) or a ridge regression (``regression=True``, scores), trained on the training split
+    alone with scikit-learn. Returns class probabilities ``[N, C]`` (use them as logits: the highest is the
+    prediction) or predicted scores ``[N]`` for ``eval_texts``.
+
+    Word order beyond pairs, negation scope and anything not in the training vocabulary are invisible to it:
+    a fine-tuned encoder must beat it for pre-training to have added something.
+    """
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression, Ridge
+    except ImportError as error:  # pragma: no cover - scikit-learn ships with the notebooks extra
+        raise ImportError("bag_of_words_baseline needs scikit-learn: pip install scikit-learn") from error
+    for name, texts in (("train_texts", train_texts), ("eval_texts", eval_texts)):
+        if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+            raise TypeError(f"{name} must be a list of strings (one per example)")
+        if len(texts) == 0:
+            raise ValueError(f"{name} is empty")
+    labels = _as_tensor(train_labels, "train_labels")
+    if labels.dim() != 1 or len(labels) != len(train_texts):
+        raise ValueError(f"{len(train_texts)} training texts but train_labels of shape {tuple(labels.shape)}")
+    if not regression and labels.is_floating_point():
+        raise ValueError("class ids must be integers; for scores pass regression=True")
+    vectorizer = TfidfVectorizer(ngram_range=ngrams, sublinear_tf=True, min_df=1)
+    train_x = vectorizer.fit_transform(list(train_texts))
+    eval_x = vectorizer.transform(list(eval_texts))
+    if regression:
+        model = Ridge(alpha=1.0 / C).fit(train_x, labels.double().numpy())
+        return torch.as_tensor(model.predict(eval_x), dtype=torch.float32)
+    model = LogisticRegression(C=C, max_iter=1000).fit(train_x, labels.long().numpy())
+    return torch.as_tensor(model.predict_proba(eval_x), dtype=torch.float32)
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing two set-ups: on the same examples (paired), and over training seeds
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """``metric(a) - metric(b)`` on the same evaluation examples, with a paired bootstrap interval (both set-ups
+    scored on the same resampled examples) and, for accuracy-like hits, McNemar's exact test."""
+
+    difference: float
+    low: float
+    high: float
+    level: float
+    p_value: float | None = None
+
+    @property
+    def clear(self) -> bool:
+        """True when the whole interval lies on one side of zero."""
+        return self.low > 0 or self.high < 0
+
+    def __str__(self) -> str:
+        text = f"{self.difference:+.3f} [{self.low:+.3f}, {self.high:+.3f}]"
+        if self.p_value is not None:
+            text += f", McNemar p = {self.p_value:.2g}"
+        return text
+
+
+def paired_bootstrap(metric: Callable[..., float], predictions_a, predictions_b, *targets,
+                     resamples: int = 1000, level: float = 0.95, seed: int = 0) -> PairedComparison:
+    """How much better set-up A scores than set-up B **on the same examples**, and how sure we can be.
+
+    ``metric(predictions, *targets)`` is computed for A and B on each of ``resamples`` bootstrap draws of the
+    evaluation examples, the *same* draw for both: an example that is hard for both moves both scores together
+    and cancels in the difference. Two unpaired intervals that overlap do not show that A and B are alike; the
+    paired interval of their difference does. It measures the evaluation set's noise, not the training seed's
+    (compare seeds with :func:`seed_spread`)."""
+    a = _as_tensor(predictions_a, "predictions_a")
+    b = _as_tensor(predictions_b, "predictions_b")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"A has {a.shape[0]} predictions but B has {b.shape[0]}: a paired test needs the same examples")
+    difference = metric(a, *targets) - metric(b, *targets)
+    low, high = bootstrap_interval(lambda x, y, *t: metric(x, *t) - metric(y, *t), a, b, *targets,
+                                   resamples=resamples, level=level, seed=seed)
+    return PairedComparison(float(difference), low, high, level)
+
+
+def mcnemar(correct_a, correct_b) -> float:
+    """McNemar's exact test on two set-ups' right/wrong answers to the same examples: the two-sided p-value
+    that A and B are equally good, from the examples only one of them got right (a binomial test of those
+    discordant pairs; the examples both get right or both get wrong say nothing about the difference)."""
+    a = _as_tensor(correct_a, "correct_a").bool()
+    b = _as_tensor(correct_b, "correct_b").bool()
+    if a.shape != b.shape or a.dim() != 1:
+        raise ValueError(f"correct_a {tuple(a.shape)} and correct_b {tuple(b.shape)} must be equally long vectors")
+    only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
+    n = only_a + only_b
+    if n == 0:
+        return 1.0
+    k = min(only_a, only_b)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def compare_accuracy(logits_a, logits_b, labels, *, resamples: int = 1000, level: float = 0.95,
+                     seed: int = 0) -> PairedComparison:
+    """Accuracy of A minus accuracy of B on the same examples: the paired bootstrap interval and McNemar's p.
+    ``logits_*`` are ``[N, C]`` scores (or class ids ``[N]``); labels of -100 are left out."""
+    labels = _as_tensor(labels, "labels")
+    keep = labels != -100
+    hits = []
+    for name, logits in (("logits_a", logits_a), ("logits_b", logits_b)):
+        logits = _as_tensor(logits, name)
+        if logits.shape[0] != labels.shape[0]:
+            raise ValueError(f"{name} has {logits.shape[0]} rows but there are {labels.shape[0]} labels")
+        ids = logits.argmax(-1) if logits.dim() == labels.dim() + 1 else logits
+        if ids.shape != labels.shape:
+            raise ValueError(f"{name} of shape {tuple(logits.shape)} do not match labels {tuple(labels.shape)}")
+        hits.append((ids == labels)[keep].float())
+    comparison = paired_bootstrap(lambda h: h.mean().item(), hits[0], hits[1], resamples=resamples,
+                                  level=level, seed=seed)
+    return PairedComparison(comparison.difference, comparison.low, comparison.high, level,
+                            mcnemar(hits[0].bool(), hits[1].bool()))
+
+
+@dataclass(frozen=True)
+class SeedSpread:
+    """One score over several training seeds: what changes when only the seed does."""
+
+    values: tuple[float, ...]
+
+    @property
+    def mean(self) -> float:
+        return sum(self.values) / len(self.values)
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation (n - 1): the seed-to-seed spread."""
+        m = self.mean
+        return math.sqrt(sum((v - m) ** 2 for v in self.values) / (len(self.values) - 1))
+
+    def format(self, spec: str = ".3f") -> str:
+        each = ", ".join(format(v, spec) for v in self.values)
+        return f"{self.mean:{spec}} ± {self.std:{spec}} (seeds: {each})"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def seed_spread(values: Sequence[float]) -> SeedSpread:
+    """Mean, standard deviation and the values of a score over training seeds (at least 2)."""
+    values = tuple(float(v) for v in values)
+    if len(values) < 2:
+        raise ValueError(f"a seed spread needs at least 2 runs, got {len(values)}")
+    if any(math.isnan(v) for v in values):
+        raise ValueError("a score is nan: a run failed")
+    return SeedSpread(values)

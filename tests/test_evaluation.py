@@ -189,3 +189,66 @@ def test_bootstrap_interval_is_paired():
 def test_bootstrap_bad_input(kwargs, tensors, message):
     with pytest.raises(ValueError, match=message):
         bootstrap_interval(lambda *t: 0.0, *tensors, **kwargs)
+
+
+# --- best constant, bag of words, paired comparisons, seed spread ------------------------------------------
+
+def test_best_constant_is_chosen_on_the_evaluated_set():
+    from course_lib.evaluation import best_constant, majority_baseline
+    train, evaluated = torch.tensor([0, 0, 0, 1]), torch.tensor([1, 1, 0, -100])
+    assert majority_baseline(train, evaluated[:3]).score == pytest.approx(1 / 3)
+    best = best_constant(evaluated)
+    assert best.prediction == 1 and best.score == pytest.approx(2 / 3)
+    scores = torch.tensor([1.0, 2.0, 3.0])
+    assert best_constant(scores, metric="mse").score == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="integer class ids"):
+        best_constant(scores)
+    with pytest.raises(ValueError, match="every label is -100"):
+        best_constant(torch.tensor([-100, -100]))
+
+
+def test_paired_comparison_sees_what_overlapping_intervals_hide():
+    from course_lib.evaluation import bootstrap_interval, compare_accuracy, mcnemar
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 2, (300,), generator=g)
+    hits_b = torch.rand(300, generator=g) < 0.7
+    hits_a = hits_b.clone()
+    flip = (~hits_b).nonzero().squeeze(1)[:15]            # A = B plus 15 more right answers
+    hits_a[flip] = True
+    ids_a, ids_b = torch.where(hits_a, labels, 1 - labels), torch.where(hits_b, labels, 1 - labels)
+    acc = lambda ids, y: (ids == y).float().mean().item()  # noqa: E731
+    low_a, _ = bootstrap_interval(acc, ids_a, labels)
+    _, high_b = bootstrap_interval(acc, ids_b, labels)
+    assert low_a < high_b                                  # unpaired intervals overlap ...
+    comparison = compare_accuracy(ids_a, ids_b, labels)
+    assert comparison.difference == pytest.approx(15 / 300)
+    assert comparison.clear and comparison.low > 0         # ... the paired one does not
+    assert comparison.p_value == pytest.approx(mcnemar(hits_a, hits_b)) and comparison.p_value < 1e-3
+    assert mcnemar(hits_a, hits_a) == 1.0
+
+
+def test_mcnemar_matches_the_binomial_test():
+    from course_lib.evaluation import mcnemar
+    a = torch.tensor([1, 1, 1, 1, 1, 1, 0, 1], dtype=torch.bool)   # 6 only-A, 1 only-B, 1 both
+    b = torch.tensor([0, 0, 0, 0, 0, 0, 1, 1], dtype=torch.bool)
+    # two-sided exact binomial, n = 7, k = 1: 2 * (1 + 7) / 128
+    assert mcnemar(a, b) == pytest.approx(16 / 128)
+
+
+def test_seed_spread():
+    from course_lib.evaluation import seed_spread
+    spread = seed_spread([0.80, 0.82, 0.84])
+    assert spread.mean == pytest.approx(0.82) and spread.std == pytest.approx(0.02)
+    assert str(spread) == "0.820 ± 0.020 (seeds: 0.800, 0.820, 0.840)"
+    with pytest.raises(ValueError, match="at least 2 runs"):
+        seed_spread([0.8])
+
+
+def test_bag_of_words_learns_words():
+    from course_lib.evaluation import bag_of_words_baseline
+    train = ["a good film", "good acting", "a bad film", "bad acting"] * 5
+    labels = torch.tensor([1, 1, 0, 0] * 5)
+    probs = bag_of_words_baseline(train, labels, ["good", "bad"], C=10.0)
+    assert probs.shape == (2, 2) and probs.argmax(-1).tolist() == [1, 0]
+    with pytest.raises(TypeError, match="list of strings"):
+        bag_of_words_baseline("good film", labels, ["good"])
