@@ -1,7 +1,7 @@
 """Execute notebooks one by one, each ALONE in an empty folder, as a learner in Colab would.
 
 Run by ``tools/colab_proof.sh`` (``make colab-proof``) inside a fresh virtual environment that holds only
-what Colab preinstalls (torch, transformers, accelerate, numpy, pandas, matplotlib, tqdm, a Jupyter kernel)
+what Colab preinstalls (torch, transformers, accelerate, numpy, pandas, matplotlib, tqdm, scikit-learn, a Jupyter kernel)
 and nothing of the course. For each notebook:
 
 1. copy the ``.ipynb`` file alone into an empty folder, with an empty data folder (``COURSE_DATA_DIR``);

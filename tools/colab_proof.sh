@@ -15,8 +15,8 @@ trap 'rm -rf "$WORK"' EXIT
 python3 -m venv "$WORK/venv"
 PIP="$WORK/venv/bin/python -m pip"
 quiet() { "$@" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; }
-# Colab's preinstalled stack (exact versions from constraints.txt where the course pins them).
-quiet $PIP install --quiet -c "$ROOT/constraints.txt" torch==2.13.0 transformers accelerate numpy matplotlib tqdm \
+# Colab's preinstalled stack (scikit-learn included; exact versions from constraints.txt where the course pins them).
+quiet $PIP install --quiet -c "$ROOT/constraints.txt" torch==2.13.0 transformers accelerate numpy matplotlib tqdm scikit-learn \
     ipykernel nbclient nbformat pandas==3.1.1
 quiet $PIP wheel --quiet --no-deps "$ROOT" -w "$WORK/wheel"
 WHEEL="$(ls "$WORK"/wheel/course_lib-*.whl)"
