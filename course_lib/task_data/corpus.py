@@ -36,6 +36,7 @@ __all__ = [
     "tiny_bert_config",
     "pretrain",
     "evaluate",
+    "input_blind_baselines",
     "predict_masked",
     "PROBE_SENTENCES",
 ]
@@ -262,6 +263,38 @@ def evaluate(model, data, tokenizer, seed: int = 123) -> dict[str, float]:
     nsp_acc = (out.seq_relationship_logits.argmax(-1) == batch["next_sentence_label"]).float().mean().item()
     return {"mlm_loss": masked_lm_loss(out.prediction_logits, batch["labels"]).item(), "mlm_accuracy": mlm_acc,
             "nsp_accuracy": nsp_acc}
+
+
+def input_blind_baselines(data, tokenizer, seed: int = 123) -> dict[str, float]:
+    """What :func:`evaluate`'s two accuracies must beat, on the same pairs and the same masked positions.
+
+    - ``mlm_best_constant``: always answer the piece that is most often the masked one on this set (the best
+      input-blind answer, chosen by looking at the answers);
+    - ``nsp_best_constant``: always answer the more frequent NSP label of this set;
+    - ``nsp_same_animal_rule``: "B follows A" exactly when A and B name the same animal. Every negative pair
+      of this corpus takes B from a document about another animal, so this one-line lexical rule is the
+      strongest simple baseline of the corpus's NSP task.
+    """
+    from ..losses import IGNORE_INDEX
+
+    generator = torch.Generator().manual_seed(seed)  # the masks evaluate() draws with the same seed
+    batch = _masked_batch(data, torch.arange(data["input_ids"].shape[0]), tokenizer, generator)
+    targets = batch["labels"][batch["labels"] != IGNORE_INDEX]
+    nsp = data["next_sentence_label"]
+    animal_ids = {tokenizer.convert_tokens_to_ids(a) for a in ANIMALS}
+
+    def animal(ids: torch.Tensor) -> int | None:
+        return next((int(i) for i in ids if int(i) in animal_ids), None)
+
+    rule = []
+    for ids, types, mask in zip(data["input_ids"], data["token_type_ids"], data["attention_mask"]):
+        a, b = ids[(types == 0) & (mask == 1)], ids[(types == 1) & (mask == 1)]
+        rule.append(0 if animal(a) == animal(b) else 1)  # label 0 = "B follows A"
+    return {
+        "mlm_best_constant": torch.bincount(targets).max().item() / targets.numel(),
+        "nsp_best_constant": torch.bincount(nsp).max().item() / nsp.numel(),
+        "nsp_same_animal_rule": (torch.tensor(rule) == nsp).float().mean().item(),
+    }
 
 
 @torch.no_grad()
