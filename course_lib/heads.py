@@ -24,6 +24,38 @@ from torch import nn
 from .backbone import get_activation
 
 
+class Activation(nn.Module):
+    """An activation function held as a module, so that printing a model shows it.
+
+    transformers stores ``ACT2FN[config.hidden_act]``, a module such as ``GELUActivation()``; a
+    plain function stored as an attribute would be invisible in ``print(model)``. This wrapper has
+    no parameters or buffers, so the state-dict keys stay exactly those of transformers.
+    """
+
+    def __init__(self, function, name: str):
+        super().__init__()
+        if not callable(function):
+            raise TypeError(f"Activation needs a callable, got {type(function).__name__}")
+        self.function = function
+        self.name = name
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.function(x)
+
+    def extra_repr(self) -> str:
+        return self.name
+
+
+def activation_module(name_or_fn) -> nn.Module:
+    """``config.hidden_act`` as a module: the module itself for an activation with learned parameters
+    (``prelu``, ``xielu``: already printed, with their state-dict keys), an :class:`Activation` otherwise."""
+    function = get_activation(name_or_fn)
+    if isinstance(function, nn.Module):
+        return function
+    name = name_or_fn if isinstance(name_or_fn, str) else getattr(name_or_fn, "__name__", type(name_or_fn).__name__)
+    return Activation(function, name)
+
+
 class BertPredictionHeadTransform(nn.Module):
     """dense (hidden -> hidden), activation, LayerNorm: one more non-linear layer per token.
 
@@ -36,7 +68,7 @@ class BertPredictionHeadTransform(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
-        self.transform_act_fn = get_activation(config.hidden_act)
+        self.transform_act_fn = activation_module(config.hidden_act)  # a module, so print(model) shows it
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:

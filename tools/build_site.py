@@ -4,9 +4,9 @@
 
     python tools/build_site.py --out site --notebooks build/course/notebooks   # executed copies (make course)
 
-Writes ``site/index.html`` (the chapter list with each chapter's time and goals, read from the
-notebook's first cell) and one HTML page per notebook with its outputs and pictures embedded, so
-the folder can be opened from disk, copied to a USB stick or served as is.
+Writes ``site/index.html`` (the chapter list with each chapter's goals, read from the notebook's
+first cell, and its time, from ``docs/run_times.json`` like every notebook's time line) and one HTML
+page per notebook with its outputs and pictures embedded, so the folder can be opened from disk, copied to a USB stick or served as is.
 
 Nothing on a page comes from the internet: formulas are typeset by the MathJax copy that the Python
 package ``jupyter-server-mathjax`` installs with the course (copied into ``site/mathjax/``), and the
@@ -21,13 +21,18 @@ import base64
 import html
 import importlib.util
 import mimetypes
+import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
 from jinja2 import DictLoader
 from nbconvert import HTMLExporter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import output_folder  # noqa: E402  (an --out folder is replaced only when the tools made it)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -132,7 +137,19 @@ def chapter_info(path: Path, edition: dict = EDITIONS["en"]) -> dict:
             goals.append(line.strip()[2:].strip())
         elif in_goals and goals and line.strip():  # a goal that wraps onto the next line
             goals[-1] += " " + line.strip()
+    time_text = run_time_text(path.stem, edition) or time_text
     return {"path": path, "title": title, "time": time_text, "goals": goals, "html": path.stem + ".html"}
+
+
+def run_time_text(chapter: str, edition: dict) -> str | None:
+    """A chapter's time line from docs/run_times.json, the one source of the times printed in the course (each
+    notebook's header line is a copy of it); None where the file or the chapter is missing."""
+    if not (ROOT / "docs" / "run_times.json").exists():
+        return None
+    import sync_run_times  # tools/, beside this file
+
+    entry = sync_run_times.load(ROOT).get(chapter)
+    return entry and sync_run_times.time_text(entry, "en" if edition["html_lang"] == "en" else "zh")
 
 
 def markdown_inline(text: str) -> str:
@@ -259,16 +276,22 @@ def pages_of(paths: list[Path]) -> set[str]:
     return {p.stem + ".html" for p in paths} | ({"index.html"} if paths else set())
 
 
+def _earlier_site(name: str) -> bool:
+    """A file that build_site.py wrote before its folders carried output_folder's marker."""
+    return name.endswith(".html") or name.startswith(MATHJAX_DIR + "/")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="site", help="output folder (replaced)")
+    parser.add_argument("--out", default="site",
+                        help="output folder, replaced: a new folder, or one this tool wrote (never the checkout)")
     parser.add_argument("--notebooks", default=str(NOTEBOOKS),
                         help="folder of executed notebooks to render (default: the committed notebooks/)")
     parser.add_argument("--zh-notebooks", default=str(ROOT / "zh-CN" / "notebooks"),
                         help="folder of the Chinese notebooks (default: the committed zh-CN/notebooks/)")
     parser.add_argument("--quiet", action="store_true", help="print nothing unless something fails")
     args = parser.parse_args()
-    out_dir = (ROOT / args.out) if not Path(args.out).is_absolute() else Path(args.out)
+    out_dir = output_folder.resolve(args.out, ROOT)  # a relative --out is inside the checkout, ~ expanded
 
     def notebooks_in(folder: str) -> list[Path]:
         source = Path(folder)
@@ -279,14 +302,20 @@ def main() -> int:
     if not paths:
         raise SystemExit(f"build_site.py: no NN_*.ipynb notebooks in {args.notebooks}")
     mathjax = mathjax_source()
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    where = dict(replace=True, example="site", legacy=_earlier_site if out_dir == ROOT / "site" else None)
+    output_folder.check(out_dir, "build_site.py", example=where["example"], legacy=where["legacy"])
+    for path in paths + zh_paths:
+        output_folder.read_notebook(path, "build_site.py")  # a broken notebook: one line, before anything is written
+        if Path(os.path.realpath(out_dir)) in Path(os.path.realpath(path)).parents:
+            raise SystemExit(f"build_site.py: will not write into {out_dir}: it holds the notebooks to render "
+                             f"({path.name}); give another --out")
+    out_dir = output_folder.prepare(out_dir, "build_site.py", **where)
     shutil.copytree(mathjax, out_dir / MATHJAX_DIR)
     render_edition(paths, out_dir, EDITIONS["en"], pages_of(zh_paths), args.quiet)
     if zh_paths:
         zh = EDITIONS["zh-CN"]
         render_edition(zh_paths, out_dir / zh["folder"], zh, pages_of(paths), args.quiet)
+    output_folder.finish(out_dir)
     if not args.quiet:
         print(f"wrote {out_dir / 'index.html'} ({len(paths)} chapters; {len(zh_paths)} in Chinese, "
               f"{out_dir / 'zh-CN' / 'index.html'}; formulas by {out_dir / MATHJAX_DIR})")

@@ -16,6 +16,10 @@ rather than TCP ports on 127.0.0.1: nothing listens on the network, and ipykerne
 block, stderr into another), as nbval compares them, so re-executing gives the same file whatever the timing
 of the prints.
 
+``--record-times`` writes each chapter's measured seconds (wall, and the kernel's CPU) into
+``docs/run_times.json``, the one source of the run times printed in the course; ``tools/sync_run_times.py``
+then copies them into the notebooks and the guides. Measure on an otherwise idle machine.
+
 Prints one line per notebook: its name, the seconds it took and ``ok``, or ``FAILED`` followed by the
 failing cell and its error; the run goes on with the next notebook and exits with 1 if any failed. The course
 budget is 60 s per notebook on a quiet 2-core machine (notebook 11: 120 s).
@@ -24,8 +28,10 @@ budget is 60 s per notebook on a quiet 2-core machine (notebook 11: 120 s).
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -56,6 +62,7 @@ class Result:
     seconds: float
     error: str = ""  # the failing cell and its traceback, empty when the notebook ran through
     interrupted: bool = False  # Ctrl-C or kill: the run stops here
+    cpu_seconds: float = 0.0  # user + sys of the kernel (and anything it started), whatever the machine's load
 
     @property
     def ok(self) -> bool:
@@ -114,7 +121,7 @@ def execute(path: Path, timeout: int = 600, out_path: Path | None = None) -> Res
     running = {}  # the cell being executed, to name it when the kernel dies under it
     client.on_cell_start = lambda cell, cell_index: running.update(cell=cell, index=cell_index)
     error = ""
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _children_cpu()
     try:
         client.execute()
     except CellExecutionError as exc:
@@ -126,6 +133,7 @@ def execute(path: Path, timeout: int = 600, out_path: Path | None = None) -> Res
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
     seconds = time.perf_counter() - start
+    cpu_seconds = _children_cpu() - cpu_start  # the kernel has exited and been waited for by now
     # nbclient answers Ctrl-C (SIGINT) and SIGTERM by shutting the kernel down, and leaves this mark
     interrupted = getattr(client, "_async_cleanup_kernel_future", None) is not None
     if interrupted:
@@ -135,7 +143,26 @@ def execute(path: Path, timeout: int = 600, out_path: Path | None = None) -> Res
         out_path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out_path)
         written = out_path
-    return Result(path, written, seconds, error.strip(), interrupted)
+    return Result(path, written, seconds, error.strip(), interrupted, cpu_seconds)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def record_times(results: list[Result]) -> None:
+    """Write the measured run times of the notebooks that ran through into docs/run_times.json."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from sync_run_times import TIMES, save_measurements
+
+    load = os.getloadavg()[0]
+    when = f"{datetime.date.today()}, {os.cpu_count()} cores, load {load:.1f} at the end"
+    measured = {r.source.stem: {"run_seconds": round(r.seconds, 1), "cpu_seconds": round(r.cpu_seconds, 1),
+                                "measured": when}
+                for r in results if r.ok and r.source.parent.name == "notebooks"}
+    save_measurements(measured)
+    print(f"recorded {len(measured)} run time(s) in {TIMES}; then: python tools/sync_run_times.py", flush=True)
 
 
 def run(paths: list[Path], out_dir: Path | None, timeout: int = 600, stream=None) -> list[Result]:
@@ -163,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--in-place", action="store_true",
                        help="rewrite the notebooks themselves (authors refreshing the committed outputs)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--record-times", action="store_true",
+                        help="write each chapter's measured run time into docs/run_times.json (measure on an idle machine)")
     args = parser.parse_args(argv)
     if not (args.in_place or args.out):
         given = " ".join(args.paths)
@@ -170,8 +199,21 @@ def main(argv: list[str] | None = None) -> int:
                      f"(authors: tools/run_notebooks.py --in-place {given}), --out DIR writes copies there "
                      "(what make course does)")
     paths = notebook_paths(args.paths)
-    out_dir = None if args.in_place else Path(args.out).resolve()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import output_folder  # tools/output_folder.py: --out never lands on the checkout or on files it did not write
+
+    for path in paths:
+        output_folder.read_notebook(path, "run_notebooks.py")  # a broken notebook: one line, before any run
+    out_dir = None
+    if not args.in_place:
+        earlier = output_folder.resolve(args.out) == ROOT / "build" / "course"  # make course's, from before the marker
+        out_dir = output_folder.prepare(args.out, "run_notebooks.py", replace=False, example="build/course",
+                                        legacy=(lambda name: name.endswith(".ipynb")) if earlier else None)
     results = run(paths, out_dir, args.timeout)
+    if out_dir is not None:
+        output_folder.finish(out_dir)
+    if args.record_times:
+        record_times(results)
     if results and results[-1].interrupted:
         print("stopped (interrupted)", flush=True)
         return 130
