@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Callable, Mapping
 
 import torch
@@ -144,6 +145,12 @@ def _is_real(value) -> bool:
 def check_config(config) -> None:
     """Reject configurations this course's encoder does not implement (or that no encoder could
     be built from), instead of failing deep inside a module or silently computing something else."""
+    if config is None or isinstance(config, (str, bytes, Mapping, os.PathLike)) or not hasattr(config, "hidden_size"):
+        raise TypeError(
+            f"a model is built from a configuration object (a transformers.BertConfig), got "
+            f"{type(config).__name__} {str(config)[:60]!r}: use Cls(BertConfig(vocab_size=..., ...)) for fresh weights, "
+            "or Cls.from_pretrained(folder) for a checkpoint (a dict: BertConfig(**d))"
+        )
     for name, smallest in _SIZE_FIELDS:
         value = getattr(config, name, None)
         if not _is_int(value) or value < smallest:
@@ -205,14 +212,25 @@ def check_tensor(name: str, value, kind: str = "any") -> None:
 def check_keep_mask(attention_mask: torch.Tensor) -> None:
     """An attention mask holds 1 (attend) or 0 (padding). An *additive* mask (0 / -10000, or 0 / -inf)
     read as a keep-mask would attend to the padding and ignore the tokens: the masking inverted."""
-    if attention_mask.dtype == torch.bool or not attention_mask.numel():
+    if not attention_mask.numel():
         return
-    bad = (attention_mask != 0) & (attention_mask != 1)
-    if bool(bad.any()):
+    if attention_mask.dtype != torch.bool:
+        bad = (attention_mask != 0) & (attention_mask != 1)
+        if bool(bad.any()):
+            raise ValueError(
+                "attention_mask must hold 1 for tokens to attend to and 0 for padding (what the tokenizer "
+                f"returns), got values such as {attention_mask[bad].flatten()[:3].tolist()}; an additive "
+                "mask (0 / -10000) is built inside the model: pass the 0/1 mask instead"
+            )
+    # A row of zeros leaves a sequence nothing to attend to: transformers then silently attends to every
+    # position (padding included) and returns numbers for it. It is almost always an additive mask
+    # (0 = keep) of an unpadded batch, so it is refused here.
+    empty = ~attention_mask.reshape(-1, attention_mask.shape[-1]).bool().any(-1)
+    if bool(empty.any()):
         raise ValueError(
-            "attention_mask must hold 1 for tokens to attend to and 0 for padding (what the tokenizer "
-            f"returns), got values such as {attention_mask[bad].flatten()[:3].tolist()}; an additive "
-            "mask (0 / -10000) is built inside the model: pass the 0/1 mask instead"
+            f"attention_mask row {int(empty.nonzero()[0])} is all 0: that sequence has no token to attend to "
+            "(transformers would silently attend to its padding). 1 marks a real token, 0 padding: an additive "
+            "mask (0 = keep) has the meaning the other way round; pass the tokenizer's 0/1 mask"
         )
 
 
@@ -449,6 +467,19 @@ class BertPooler(nn.Module):
 # --------------------------------------------------------------------------------------------
 
 
+def _tuple_unless_return_dict(module, args, kwargs, output):
+    """transformers' ``return_dict`` rule: ``forward(..., return_dict=False)`` (or, when it is not passed,
+    ``config.return_dict`` false) returns ``output.to_tuple()``, the fields that are set, in order, so that
+    ``loss, logits = model(..., labels=y, return_dict=False)`` works. The task models call their encoder
+    with ``return_dict=True``."""
+    return_dict = kwargs.get("return_dict")
+    if return_dict is None:
+        return_dict = getattr(module.config, "return_dict", True)
+    if not return_dict and hasattr(output, "to_tuple"):
+        return output.to_tuple()
+    return None
+
+
 class BertPreTrainedModel(nn.Module):
     """What every course_lib BERT model shares: the config, BERT's weight initialisation,
     weight tying after construction and after loading, and ``from_pretrained``.
@@ -463,6 +494,8 @@ class BertPreTrainedModel(nn.Module):
         super().__init__()
         check_config(config)
         self.config = config
+        # forward(..., return_dict=False), or config.return_dict False: a plain tuple, as in transformers
+        self.register_forward_hook(_tuple_unless_return_dict, with_kwargs=True)
 
     # -- initialisation ---------------------------------------------------------------------
     def post_init(self) -> None:
@@ -603,6 +636,11 @@ class BertModel(BertPreTrainedModel):
                     f"convert with inputs_embeds.to({weight_dtype})"
                 )
             shape = tuple(inputs_embeds.shape[:2])
+        if shape[0] == 0:
+            raise ValueError(
+                f"the batch is empty (input shape {shape}): give at least one example (an empty slice of the "
+                "data?); transformers fails on it too, with a reshape error"
+            )
         if shape[1] == 0:
             raise ValueError(f"the input has sequence length 0 (shape {shape}): every sequence needs at least one token")
         if shape[1] > config.max_position_embeddings:
@@ -646,7 +684,7 @@ class BertModel(BertPreTrainedModel):
         inputs_embeds: torch.Tensor | None = None,
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,  # accepted for call compatibility; we always return an object
+        return_dict: bool | None = None,  # False: a tuple (BertPreTrainedModel's forward hook), as in transformers
     ) -> BaseModelOutputWithPooling:
         batch, seq_len = self._check_inputs(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
         # Not passed: the config decides, as in transformers (BertConfig(output_attentions=True), ...).

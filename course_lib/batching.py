@@ -46,7 +46,8 @@ __all__ = [
 ]
 
 # Keys whose second dimension is the sequence; everything else (labels, scores) is per example.
-SEQUENCE_KEYS = ("input_ids", "attention_mask", "token_type_ids", "position_ids")
+# inputs_embeds [N, T, H]: the cached states of course_lib.frozen, cut with their attention mask.
+SEQUENCE_KEYS = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
 
 
 def _check_data(data: dict) -> int:
@@ -197,6 +198,9 @@ class PaddingCount:
 def count_padding(batches) -> PaddingCount:
     """Real and padded positions over an iterable of batches (dicts with an ``attention_mask``)."""
     real = total = 0
+    if isinstance(batches, dict):
+        raise TypeError("count_padding takes an iterable of batches (e.g. padded_batches(data, 32)), not one dict: "
+                        "wrap a single batch in a list, [batch]")
     for batch in batches:
         mask = batch["attention_mask"]
         real += int(mask.sum())

@@ -83,6 +83,9 @@ def predict(model: torch.nn.Module, data: dict, batch_size: int = 64, output: st
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if not isinstance(data, dict):
+        raise TypeError(f"data must be a dict of tensors (input_ids, attention_mask, ...), got {type(data).__name__}; "
+                        "for one tensor of ids: predict(model, {'input_ids': ids})")
     inputs = {k: v for k, v in data.items() if k != "labels"}
     if not inputs:
         raise ValueError("data has no model inputs: expected a dict with input_ids (and attention_mask)")
@@ -117,16 +120,27 @@ def predict(model: torch.nn.Module, data: dict, batch_size: int = 64, output: st
 
 def accuracy(predictions, labels) -> float:
     """Share of examples predicted right. ``predictions`` are logits ``[N, C]`` (the highest one is
-    the prediction) or predicted class ids ``[N]``; ``labels`` are class ids ``[N]``."""
+    the prediction) or predicted class ids ``[N]``; ``labels`` are class ids ``[N]``. Examples
+    labelled -100 are skipped (not counted at all), as the losses and ``training.accuracy`` skip them."""
     predictions, labels = _as_tensor(predictions, "predictions"), _as_tensor(labels, "labels")
     _same_length(predictions, labels)
+    if labels.dim() != 1:
+        raise ValueError(
+            f"labels must be class ids of shape [N], got shape {tuple(labels.shape)} (compared with [N] "
+            "predictions that would broadcast to [N, N]); flatten them with labels.view(-1)"
+        )
+    if labels.is_floating_point():
+        raise ValueError(f"labels must be integer class ids, got dtype {labels.dtype}; convert with labels.long()")
     if predictions.dim() == 2:
         predictions = predictions.argmax(-1)
     elif predictions.dim() != 1:
         raise ValueError(f"predictions must be logits [N, C] or class ids [N], got shape {tuple(predictions.shape)}")
     if predictions.is_floating_point():
         raise ValueError("1-D predictions must be class ids (integers); pass logits as [N, C]")
-    return (predictions == labels).float().mean().item()
+    keep = labels != -100  # the ignore index of every loss
+    if not bool(keep.any()):
+        raise ValueError("every label is -100 (ignored): there is nothing to score")
+    return (predictions[keep] == labels[keep]).float().mean().item()
 
 
 def _scores(predictions, targets) -> tuple[torch.Tensor, torch.Tensor]:

@@ -28,7 +28,7 @@ from torch import nn
 
 from .backbone import make_additive_mask
 
-__all__ = ["CachedLowerLayers", "cache_lower_layers", "drop_lower_layers"]
+__all__ = ["CachedLowerLayers", "cache_lower_layers", "cache_lower_layers_by_length", "drop_lower_layers"]
 
 # Consumed by the embeddings, so already inside the cached states: not passed again.
 _EMBEDDING_INPUTS = ("input_ids", "token_type_ids", "position_ids")
@@ -124,3 +124,37 @@ def drop_lower_layers(model: nn.Module, num_frozen: int) -> nn.Module:
     encoder.embeddings = CachedLowerLayers(encoder.embeddings, num_frozen)
     encoder.encoder.layer = nn.ModuleList(list(encoder.encoder.layer)[num_frozen:])
     return model
+
+
+def cache_lower_layers_by_length(model: nn.Module, data: dict, num_frozen: int, batch_size: int = 128) -> dict:
+    """:func:`cache_lower_layers` for right-padded sentences ``[N, T]``, computed on length-sorted batches,
+    each cut to its longest sentence: the frozen layers then compute on real tokens instead of padding
+    (with movie-review sentences of about 27 tokens padded to 64, more than half of the work).
+
+    Returns the same dict, in the same order, with ``inputs_embeds`` ``[N, T, H]``; the positions past a
+    sentence's end hold zeros (the attention mask hides them from every later layer, and
+    :func:`course_lib.batching.trim_padding` cuts them off a batch). The states of the real tokens are those
+    of :func:`cache_lower_layers` up to float rounding."""
+    from .batching import padded_batches
+
+    num_frozen = _check_num_frozen(model, num_frozen)
+    if not isinstance(data, dict) or "input_ids" not in data or "attention_mask" not in data:
+        raise ValueError("cache_lower_layers_by_length needs a dict of tensors with input_ids and attention_mask "
+                         "(what task_data...encode returns)")
+    if data["input_ids"].dim() != 2:
+        raise ValueError(f"cache_lower_layers_by_length takes sentences [N, T], got input_ids of shape "
+                         f"{tuple(data['input_ids'].shape)}; use cache_lower_layers for multiple choice")
+    if isinstance(_encoder_of(model).embeddings, CachedLowerLayers):
+        raise ValueError("the model's lower layers are already dropped: cache the data with the full model first")
+    n, length = data["input_ids"].shape
+    inputs = {k: data[k] for k in ("input_ids", "attention_mask", "token_type_ids", "position_ids") if k in data}
+    states = None
+    for batch in padded_batches(inputs, batch_size):
+        index = batch.pop("index")
+        part = cache_lower_layers(model, batch, num_frozen, batch_size=batch_size)["inputs_embeds"]
+        if states is None:
+            states = part.new_zeros(n, length, part.shape[-1])
+        states[index, : part.shape[1]] = part * batch["attention_mask"].unsqueeze(-1).to(part.dtype)
+    cached = {k: v for k, v in data.items() if k not in _EMBEDDING_INPUTS}
+    cached["inputs_embeds"] = states
+    return cached

@@ -73,6 +73,8 @@ class BertForMultipleChoice(BertPreTrainedModel):
             shape = tuple(inputs_embeds.shape[:3])
         if shape[1] == 0:
             raise ValueError(f"the input has 0 choices per question (shape {shape}): give at least one choice")
+        if shape[2] == 0:
+            raise ValueError(f"the input has sequence length 0 (shape {shape}): every sequence needs at least one token")
         for name, tensor in others.items():
             if tensor is not None and tuple(tensor.shape) != shape:
                 raise ValueError(f"{name} has shape {tuple(tensor.shape)} but the input has shape {shape}")
@@ -103,6 +105,7 @@ class BertForMultipleChoice(BertPreTrainedModel):
             inputs_embeds=flatten_choices(inputs_embeds),
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            return_dict=True,
         )
         scores = self.classifier(self.dropout(outputs.pooler_output))  # [B*C, 1]: one score per pair
         # Back to one row per question: row b holds the scores of its C choices side by side (the

@@ -94,6 +94,8 @@ def _check_group_params(param_group: dict, index: int) -> None:
     param_group["params"] = params  # a generator is consumed here: keep the list
     seen: set[int] = set()
     for p in params:
+        if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
+            p = p[1]  # model.named_parameters(): (name, parameter) pairs, as torch >= 2.6 accepts them
         if not isinstance(p, torch.Tensor):
             raise TypeError(f"parameter group {index} holds a {type(p).__name__}; an optimizer takes tensors only")
         if id(p) in seen:
@@ -112,11 +114,22 @@ class _AdamFamily(Optimizer):
     def __init__(self, params, defaults: dict):
         _check_params_argument(params)
         _check_hyperparameters(defaults, "the optimizer defaults")
+        params = list(params)
+        if not params:
+            raise ValueError(
+                "the optimizer got an empty parameter list: nothing to train (a generator such as "
+                "model.parameters() can be used only once: call it again for each optimizer)"
+            )
         super().__init__(params, defaults)
 
     def add_param_group(self, param_group: dict) -> None:
         # Optimizer.__init__ routes every group through here, so per-group overrides
         # (e.g. {"params": ..., "lr": -1}) are checked as well as the defaults.
+        if isinstance(param_group, dict) and "params" not in param_group:
+            raise ValueError(
+                f"parameter group {len(self.param_groups)} has no 'params' key: each group is a dict "
+                "{'params': [tensors...], ...options}"
+            )
         if isinstance(param_group, dict) and "params" in param_group:
             _check_group_params(param_group, len(self.param_groups))
         super().add_param_group(param_group)

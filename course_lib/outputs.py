@@ -1,8 +1,9 @@
 """Output containers with the same field names as ``transformers.modeling_outputs``.
 
 A learner who reads ``out.logits`` in a Hugging Face tutorial can read ``out.logits`` here too.
-They are plain dataclasses: no magic, no tuple conversion. ``out["logits"]`` also works, as it
-does in transformers, because some notebooks loop over field names.
+They are plain dataclasses. ``out["logits"]`` also works, as it does in transformers, because some
+notebooks loop over field names; ``out.to_tuple()`` gives the fields that are set, in order, which is
+what a model returns for ``return_dict=False`` (``loss, logits = model(..., labels=y, return_dict=False)``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ class _Output:
     def keys(self) -> list[str]:
         """Names of the fields that are set (not None), like transformers' ModelOutput."""
         return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+    def to_tuple(self) -> tuple:
+        """The fields that are set (not None), in order, as transformers' ``ModelOutput.to_tuple()``."""
+        return tuple(getattr(self, name) for name in self.keys())
 
 
 @dataclass

@@ -66,7 +66,8 @@ class BertForMeanPooledClassification(BertForSequenceClassification):
                 output_hidden_states: bool = False, return_dict: bool | None = None) -> SequenceClassifierOutput:
         outputs = self.bert(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
                             position_ids=position_ids, inputs_embeds=inputs_embeds,
-                            output_attentions=output_attentions, output_hidden_states=output_hidden_states)
+                            output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                            return_dict=True)
         pooled = masked_mean(outputs.last_hidden_state, attention_mask)   # [B, H], padding left out
         logits = self.classifier(self.dropout(pooled))                      # [B, num_labels]
         loss = None
@@ -97,7 +98,10 @@ def predict_fast(model: torch.nn.Module, data: dict, batch_size: int = 128, outp
     inputs = {k: v for k, v in data.items() if k != "labels"}
     for batch in padded_batches(inputs, batch_size):
         order.append(batch.pop("index"))
-        parts.append(getattr(model(**batch), output))
+        result = getattr(model(**batch), output, None)
+        if result is None:
+            raise ValueError(f"the model's output has no tensor field {output!r} (e.g. 'logits')")
+        parts.append(result)
     model.train(was_training)
     result = torch.empty_like(torch.cat(parts))
     result[torch.cat(order)] = torch.cat(parts)

@@ -125,11 +125,20 @@ def _checkpoint_file(source: str | Path) -> Path:
 
 
 def load_state_dict_file(path: Path) -> dict[str, torch.Tensor]:
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
 
-        return load_file(str(path))
-    return torch.load(path, map_location="cpu", weights_only=True)
+            return load_file(str(path))
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, ValueError, EOFError) as exc:  # safetensors' SafetensorError is an Exception
+        raise ValueError(f"{path} is not a readable checkpoint ({type(exc).__name__}: {str(exc)[:80]}): the file is "
+                         "damaged or cut short; save or download it again") from None
+    except Exception as exc:
+        if type(exc).__name__ != "SafetensorError":
+            raise
+        raise ValueError(f"{path} is not a readable checkpoint ({str(exc)[:80]}): the file is damaged or cut short; "
+                         "save or download it again") from None
 
 
 def load_config(source=None, **overrides):

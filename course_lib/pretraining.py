@@ -105,6 +105,7 @@ class BertForPreTraining(_TiedLMHeadMixin, BertPreTrainedModel):
             inputs_embeds=inputs_embeds,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            return_dict=True,
         )
         # Token-level head reads every position; the sentence-level head reads the pooled [CLS].
         prediction_scores, seq_relationship_score = self.cls(outputs.last_hidden_state, outputs.pooler_output)
@@ -165,6 +166,7 @@ class BertForMaskedLM(_TiedLMHeadMixin, BertPreTrainedModel):
             inputs_embeds=inputs_embeds,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            return_dict=True,
         )
         logits = self.cls(outputs.last_hidden_state)
         loss = masked_lm_loss(logits, labels) if labels is not None else None
@@ -218,6 +220,7 @@ class BertLMHeadModel(_TiedLMHeadMixin, BertPreTrainedModel):
             inputs_embeds=inputs_embeds,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            return_dict=True,
         )
         logits = self.cls(outputs.last_hidden_state)
         loss = causal_lm_loss(logits, labels) if labels is not None else None
@@ -258,6 +261,7 @@ class BertForNextSentencePrediction(BertPreTrainedModel):
             inputs_embeds=inputs_embeds,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            return_dict=True,
         )
         logits = self.cls(outputs.pooler_output)
         loss = next_sentence_loss(logits, labels) if labels is not None else None

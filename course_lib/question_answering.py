@@ -16,7 +16,7 @@ from __future__ import annotations
 import collections
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -88,6 +88,7 @@ class BertForQuestionAnswering(BertPreTrainedModel):
             inputs_embeds=inputs_embeds,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            return_dict=True,
         )
         logits = self.qa_outputs(outputs.last_hidden_state)  # [B, T, 2]
         start_logits, end_logits = logits.unbind(dim=-1)  # two [B, T] score vectors
@@ -137,6 +138,17 @@ def encode_qa_examples(tokenizer, examples: Sequence[dict], max_length: int = 48
     with no answer (SQuAD v2) or whose answer was truncated away point at [CLS] (0, 0)."""
     if not getattr(tokenizer, "is_fast", False):
         raise ValueError("encode_qa_examples needs a fast tokenizer (BertTokenizerFast): it uses offset mappings")
+    if isinstance(examples, Mapping) or isinstance(examples, str):
+        raise TypeError("examples must be a list of SQuAD-format dicts; for one example pass [example]")
+    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 4:
+        raise ValueError(f"max_length must be an integer >= 4 ([CLS] question [SEP] context [SEP]), got {max_length!r}")
+    for i, example in enumerate(examples):
+        answers = example.get("answers") if isinstance(example, Mapping) else None
+        if answers is not None and not (isinstance(answers, Mapping) and "text" in answers and "answer_start" in answers):
+            raise ValueError(
+                f"example {i}: answers must be a dict {{'text': [...], 'answer_start': [...]}} (SQuAD format), "
+                f"got {answers!r}"
+            )
     enc = tokenizer(
         [e["question"] for e in examples],
         [e["context"] for e in examples],
@@ -282,14 +294,23 @@ def f1_score(prediction: str, truth: str) -> float:
 
 def squad_metrics(predictions: Sequence[str], gold_answers: Sequence[Sequence[str]]) -> dict[str, float]:
     """Exact match and F1 in percent, averaged over examples; each example scores its best match
-    among its gold answers. An example with no gold answers (SQuAD v2) expects ""."""
+    among its gold answers. An example with no gold answers (SQuAD v2) expects "". A gold answer
+    given as a bare string (``["Lyon", "Porto"]``) is that example's one gold answer."""
+    for name, value in (("predictions", predictions), ("gold_answers", gold_answers)):
+        if isinstance(value, str) or not hasattr(value, "__len__"):
+            raise TypeError(f"{name} must be a list with one entry per example, got {type(value).__name__} "
+                            f"{str(value)[:40]!r}")
+    if not all(isinstance(p, str) for p in predictions):  # a list of answers per prediction, a tensor, ...
+        bad = next(p for p in predictions if not isinstance(p, str))
+        raise TypeError(f"each prediction must be a string (the predicted answer text), got {type(bad).__name__} "
+                        f"{bad!r}")
     if len(predictions) != len(gold_answers):
         raise ValueError(f"got {len(predictions)} predictions for {len(gold_answers)} examples")
     if not predictions:
         raise ValueError("squad_metrics needs at least one example")
     em = f1 = 0.0
     for prediction, golds in zip(predictions, gold_answers):
-        golds = list(golds) or [""]
+        golds = [golds] if isinstance(golds, str) else list(golds) or [""]  # a bare string: one gold answer
         em += max(exact_match_score(prediction, g) for g in golds)
         f1 += max(f1_score(prediction, g) for g in golds)
     n = len(predictions)

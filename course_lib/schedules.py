@@ -85,6 +85,14 @@ def polynomial(step: int, *, num_warmup_steps: int, num_training_steps: int, lr_
     lr = (lr_init - lr_end) * (1 - progress)^power + lr_end; power = 1 is a straight line.
     lr_end is an absolute lr, so the multiplier needs lr_init (transformers takes it from
     ``optimizer.defaults["lr"]``, even for groups with their own lr)."""
+    if not num_warmup_steps < num_training_steps:
+        # transformers divides by num_training_steps - num_warmup_steps and fails with ZeroDivisionError
+        raise ValueError(
+            f"polynomial: num_warmup_steps ({num_warmup_steps}) must be smaller than num_training_steps "
+            f"({num_training_steps}): the decay needs at least one step (use a shorter warmup, or constant_with_warmup)"
+        )
+    if not lr_init > lr_end:
+        raise ValueError(f"polynomial: lr_end ({lr_end}) must be smaller than the initial lr lr_init ({lr_init})")
     if step < num_warmup_steps:
         return _warmup(step, num_warmup_steps)
     if step > num_training_steps:
@@ -100,6 +108,12 @@ def inverse_sqrt(step: int, *, num_warmup_steps: int, timescale: int | None = No
     timescale defaults to num_warmup_steps (or 10,000 when there is no warmup)."""
     if timescale is None:
         timescale = num_warmup_steps or 10_000
+    if not isinstance(timescale, numbers.Real) or isinstance(timescale, bool) or not timescale > 0:
+        # transformers fails with ZeroDivisionError (0) or a math domain error (negative)
+        raise ValueError(
+            f"inverse_sqrt: timescale must be a positive number of steps, got {timescale!r} (leave it out: it then "
+            "defaults to num_warmup_steps, or 10,000 without a warmup)"
+        )
     if step < num_warmup_steps:
         return _warmup(step, num_warmup_steps)
     shift = timescale - num_warmup_steps
@@ -139,6 +153,9 @@ def warmup_stable_decay(step: int, *, num_warmup_steps: int, num_stable_steps: i
                         num_cycles: float = 0.5) -> float:
     """Three phases: warmup from min_lr_ratio to 1 (linear, cosine or 1-sqrt shape), a stable
     plateau at 1, a decay back to min_lr_ratio (same three shapes); min_lr_ratio afterwards."""
+    for name, shape in (("warmup_type", warmup_type), ("decay_type", decay_type)):
+        if shape not in _WSD_SHAPES:
+            raise ValueError(f"warmup_stable_decay: {name} must be one of {', '.join(_WSD_SHAPES)}, got {shape!r}")
     if step < num_warmup_steps:
         progress = _warmup(step, num_warmup_steps)
         factor = {"linear": progress,

@@ -74,6 +74,7 @@ class BertForSequenceClassification(BertPreTrainedModel):
             inputs_embeds=inputs_embeds,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            return_dict=True,
         )
         # Dropout on the pooled vector regularises the only freshly initialised weights, the
         # classifier, which would otherwise over-fit a small data set within a few steps.

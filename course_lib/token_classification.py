@@ -73,6 +73,7 @@ class BertForTokenClassification(BertPreTrainedModel):
             inputs_embeds=inputs_embeds,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            return_dict=True,
         )
         logits = self.classifier(self.dropout(outputs.last_hidden_state))  # [B, T, num_labels]
         loss = token_classification_loss(logits, labels) if labels is not None else None
@@ -125,6 +126,18 @@ def tokenize_and_align_labels(
         raise ValueError("tokenize_and_align_labels needs a fast tokenizer (BertTokenizerFast): only it has word_ids()")
     if word_labels is not None and len(word_labels) != len(words):
         raise ValueError(f"got {len(words)} sentences but {len(word_labels)} label sequences")
+    if isinstance(words, str) or any(isinstance(w, str) for w in words):
+        raise ValueError("words must be a list of sentences, each a list of words (pre-split), e.g. "
+                         "[['Ada', 'lives', 'in', 'Paris']]; got a string where a list of words belongs")
+    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 3:
+        raise ValueError(f"max_length must be an integer >= 3 ([CLS], at least one token, [SEP]), got {max_length!r}")
+    for labels in word_labels or []:
+        text = next((x for x in labels if isinstance(x, str)), None)
+        if text is not None:
+            raise ValueError(
+                f"word labels must be integer label ids, got the string {text!r}: pass ex.tag_ids, not ex.tags "
+                "(or map the tags to ids with a label2id dict)"
+            )
     encoding = tokenizer(
         [list(w) for w in words],
         is_split_into_words=True,

@@ -95,7 +95,8 @@ def count_parameters(model) -> dict[str, int]:
 
 
 def tying_savings(config) -> int:
-    """vocab x hidden: the weights that tying the decoder to the embedding saves."""
+    """vocab x hidden: the weights that tying the decoder to the embedding saves. A model stands for its config."""
+    config = getattr(config, "config", config)
     return config.vocab_size * config.hidden_size
 
 

@@ -512,3 +512,191 @@ def test_every_model_given_a_tokenizer_output_says_unpack_it(cls_name, label_kwa
     encoding = BatchEncoding({"input_ids": torch.ones(1, 3, dtype=torch.long)})
     with pytest.raises(TypeError, match=r"input_ids got a BatchEncoding .* model\(\*\*encoding\)"):
         model(encoding, **label_kwargs)
+
+
+# --- round three (issue 22): careless input named, valid transformers usage honoured ----------------------------
+
+MODEL_LABELS = {
+    "BertModel": {},
+    "BertForPreTraining": {"labels": torch.tensor([[1, -100, 3, -100, 5]] * 2), "next_sentence_label": torch.tensor([0, 1])},
+    "BertForMaskedLM": {"labels": torch.tensor([[1, -100, 3, -100, 5]] * 2)},
+    "BertLMHeadModel": {"labels": torch.tensor([[1, 2, 3, 4, 5]] * 2)},
+    "BertForNextSentencePrediction": {"labels": torch.tensor([0, 1])},
+    "BertForSequenceClassification": {"labels": torch.tensor([0, 1])},
+    "BertForMultipleChoice": {"labels": torch.tensor([0, 1])},
+    "BertForTokenClassification": {"labels": torch.tensor([[0, 1, -100, 1, 0]] * 2)},
+    "BertForQuestionAnswering": {"start_positions": torch.tensor([1, 2]), "end_positions": torch.tensor([2, 3])},
+}
+
+
+def _inputs(cls_name: str, ids: torch.Tensor) -> dict:
+    return {"input_ids": ids[:, None, :].expand(2, 2, 5)} if cls_name == "BertForMultipleChoice" else {"input_ids": ids}
+
+
+@pytest.mark.parametrize("cls_name", sorted(MODEL_LABELS))
+def test_return_dict_false_gives_a_tuple_as_in_transformers(cls_name, ids):
+    """`loss, logits = model(..., labels=y, return_dict=False)`: the set fields, in order (to_tuple())."""
+    torch.manual_seed(0)
+    model = getattr(course_lib, cls_name)(small(num_labels=2, is_decoder=cls_name == "BertLMHeadModel")).eval()
+    kwargs = {**_inputs(cls_name, ids), **MODEL_LABELS[cls_name]}
+    out = model(**kwargs)
+    as_tuple = model(**kwargs, return_dict=False)
+    assert isinstance(as_tuple, tuple) and len(as_tuple) == len(out.keys())
+    for got, name in zip(as_tuple, out.keys()):
+        torch.testing.assert_close(got, out[name])
+    model.config.return_dict = False  # the config's switch, as transformers reads it
+    try:
+        assert isinstance(model(**kwargs), tuple) and not isinstance(model(**kwargs, return_dict=True), tuple)
+    finally:
+        model.config.return_dict = True
+
+
+@pytest.mark.parametrize("config", [None, "bert-base-uncased", {"vocab_size": 50}])
+def test_a_model_built_from_something_that_is_not_a_config_says_what_a_config_is(config):
+    with pytest.raises(TypeError, match=r"built from a configuration object .*BertConfig.*from_pretrained"):
+        course_lib.BertForSequenceClassification(config)
+
+
+@pytest.mark.parametrize("cls_name", sorted(set(MODEL_LABELS) - {"BertModel"}))
+def test_an_empty_batch_with_labels_is_named_like_transformers_refuses_it(cls_name, ids):
+    model = getattr(course_lib, cls_name)(small(num_labels=2, is_decoder=cls_name == "BertLMHeadModel"))
+    kwargs = {k: v[:0] for k, v in {**_inputs(cls_name, ids), **MODEL_LABELS[cls_name]}.items()}
+    with pytest.raises(ValueError, match="the batch is empty"):
+        model(**kwargs)
+
+
+def test_an_all_zero_attention_mask_row_is_refused(encoder, ids):
+    """An additive mask of an unpadded batch is all 0: read as a keep-mask it hides every token."""
+    with pytest.raises(ValueError, match=r"attention_mask row 0 is all 0: that sequence has no token to attend to"):
+        encoder(ids, attention_mask=torch.zeros_like(ids))
+    with pytest.raises(ValueError, match=r"row 1 is all 0"):
+        encoder(ids, attention_mask=torch.tensor([[True] * 5, [False] * 5]))
+
+
+def test_float_class_ids_and_integer_multi_hot_labels_say_which_conversion(classifier, ids):
+    model = course_lib.BertForSequenceClassification(small(num_labels=2))
+    with pytest.raises(ValueError, match=r"read as multi-hot .* for class ids \(single-label\) convert with labels\.long\(\)"):
+        model(ids, labels=torch.tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"look multi-hot: for multi-label classification convert with labels\.float\(\)"):
+        model(ids, labels=torch.tensor([[0, 1], [1, 1]]))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: losses.masked_lm_loss(torch.randint(0, 9, (2, 5)), torch.randn(2, 5, 9)), r"check the order"),
+    (lambda: losses.masked_lm_loss(torch.randn(2, 5, 9), torch.zeros(2, 4, dtype=torch.long)), r"one label per token"),
+    (lambda: losses.masked_lm_loss(torch.randn(2, 9), torch.zeros(2, 5, dtype=torch.long)),
+     r"\[batch, seq_len, vocab_size\]"),
+    (lambda: losses.masked_lm_loss(torch.randn(2, 5, 9), torch.full((2, 5), 9)), r"token id in \[0, 9\)"),
+    (lambda: losses.next_sentence_loss(torch.randn(2, 3), torch.tensor([0, 1])), r"\[batch, 2\]"),
+    (lambda: losses.next_sentence_loss(torch.randn(2, 2), torch.tensor([0, 1, 1])), r"one label per sequence"),
+    (lambda: losses.next_sentence_loss(torch.randn(2, 2), torch.tensor([0, 2])), r"must be 0 .* or 1"),
+    (lambda: losses.sequence_classification_loss(torch.randn(4), torch.tensor([0, 1, 1, 0])),
+     r"\[batch, num_labels\] .*unsqueeze"),
+    (lambda: losses.pretraining_loss(torch.randint(0, 9, (2, 5)), torch.tensor([0, 1]), torch.randn(2, 5, 9),
+                                     torch.randn(2, 2)), r"pretraining_loss\(prediction_logits, seq_relationship_logits"),
+    (lambda: losses.pretraining_loss(torch.randn(2, 5, 9), torch.tensor([0, 1]), torch.randint(0, 9, (2, 5)),
+                                     torch.randn(2, 2)), r"check the order"),
+    (lambda: losses.causal_lm_loss(torch.randint(0, 9, (2, 5)), torch.randn(2, 5, 9)), r"check the order"),
+])
+def test_loss_functions_called_directly_name_a_wrong_shape_or_order(call, message):
+    with within(10), pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_schedule_divisions_by_zero_are_named():
+    from course_lib import schedules
+
+    with pytest.raises(ValueError, match="inverse_sqrt: timescale must be a positive number of steps, got 0"):
+        schedules.inverse_sqrt(3, num_warmup_steps=0, timescale=0)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)
+    with pytest.raises(ValueError, match=r"num_warmup_steps \(10\) must be smaller than num_training_steps \(10\)"):
+        get_scheduler("polynomial", optimizer, 10, 10)
+    with pytest.raises(ValueError, match="inverse_sqrt: timescale"):
+        get_scheduler("inverse_sqrt", optimizer, 0, scheduler_specific_kwargs={"timescale": 0})
+
+
+@pytest.mark.parametrize("cls", [AdamW, AdamL2])
+def test_optimizers_accept_named_parameters_as_torch_does(cls):
+    """torch >= 2.6 takes model.named_parameters() (and keeps the names in the group); so do ours."""
+    torch.manual_seed(0)
+    a, b = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    b.load_state_dict(a.state_dict())
+    named, plain = cls(a.named_parameters(), lr=0.1), cls(b.parameters(), lr=0.1)
+    assert named.param_groups[0]["param_names"] == ["weight", "bias"]
+    x = torch.randn(4, 3)
+    for model, optimizer in ((a, named), (b, plain)):
+        model(x).pow(2).sum().backward()
+        optimizer.step()
+    torch.testing.assert_close(a.weight, b.weight)
+
+
+def test_optimizers_name_an_empty_list_and_a_group_without_params():
+    with pytest.raises(ValueError, match="empty parameter list"):
+        AdamW([])
+    with pytest.raises(ValueError, match="parameter group 0 has no 'params' key"):
+        AdamW([{"lr": 0.1}])
+
+
+def test_evaluation_accuracy_does_not_broadcast_and_skips_minus_100_like_training_accuracy():
+    from course_lib import evaluation
+
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [0.0, 2.0], [2.0, 0.0]])
+    with pytest.raises(ValueError, match=r"labels must be class ids of shape \[N\], got shape \(4, 1\)"):
+        evaluation.accuracy(logits.argmax(-1), torch.tensor([[0], [1], [1], [0]]))
+    labels = torch.tensor([0, 1, -100, -100])
+    assert evaluation.accuracy(logits, labels) == accuracy(logits, labels) == 1.0
+    with pytest.raises(ValueError, match="every label is -100"):
+        evaluation.accuracy(logits, torch.full((4,), -100))
+
+
+def test_squad_metrics_takes_a_bare_string_as_the_one_gold_answer():
+    from course_lib.question_answering import squad_metrics
+
+    assert squad_metrics(["Lyon", "Porto"], ["Lyon", "Porto"]) == {"exact_match": 100.0, "f1": 100.0}
+    assert squad_metrics(["Lyon", "Porto"], ["Lyon", ["Braga", "porto"]])["exact_match"] == 100.0
+    with pytest.raises(TypeError, match="each prediction must be a string"):
+        squad_metrics([["Lyon"]], [["Lyon"]])
+    with pytest.raises(TypeError, match="predictions must be a list"):
+        squad_metrics("Lyon", ["Lyon"])
+
+
+def test_task_data_refuses_a_bool_count_and_string_labels():
+    from course_lib.task_data import classification, ner, qa
+    from course_lib.token_classification import tokenize_and_align_labels
+
+    for make in (classification.sentiment, classification.similarity, ner.make_ner_data, qa.make_qa_data):
+        with pytest.raises(ValueError, match=r"n must be .*\(an int\), got True"):
+            make(True)
+    tokenizer = corpus.corpus_tokenizer()
+    examples = classification.sentiment(4)
+    with pytest.raises(ValueError, match=r"got the string 'pos': map the names to ids"):
+        classification.encode(classification.Examples(examples.texts, ["pos", "neg"] * 2), tokenizer)
+    with pytest.raises(ValueError, match=r"max_length must be an integer >= 3"):
+        classification.encode(examples, tokenizer, max_length=0)
+    sentences = ner.make_ner_data(2)
+    with pytest.raises(ValueError, match=r"pass ex.tag_ids, not ex.tags"):
+        tokenize_and_align_labels(tokenizer, [s.words for s in sentences], [s.tags for s in sentences])
+
+
+def test_load_movie_reviews_expands_the_home_folder(tmp_path, monkeypatch):
+    from course_lib.task_data import load_movie_reviews
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=f"not in {tmp_path / 'data'}"):
+        load_movie_reviews("~/data")
+
+
+def test_lab_port_option_wins_over_a_bad_port_variable(monkeypatch, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("lab", Path(__file__).resolve().parent.parent / "tools" / "lab.py")
+    lab = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lab)
+    monkeypatch.setenv("PORT", "80")
+    with pytest.raises(SystemExit) as done:
+        lab.main(["--port", "8932", "--help"])
+    assert done.value.code == 0 and "--port" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        lab.main([])
+    assert done.value.code == 2 and "PORT must be a number from 1024 to 65535, not 80" in capsys.readouterr().err

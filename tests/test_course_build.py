@@ -77,7 +77,8 @@ def tiny_course(tmp_path_factory) -> Path:
         shutil.copy(ROOT / name, repo / name)
     # make course also translates the executed copies (tools/translate.py; with no translations/ here it writes
     # no Chinese notebook and must stay silent)
-    for name in ("run_notebooks.py", "build_site.py", "translate.py", "colab.py", "make_solutions.py"):
+    for name in ("run_notebooks.py", "build_site.py", "translate.py", "colab.py", "make_solutions.py",
+                 "output_folder.py"):
         shutil.copy(ROOT / "tools" / name, repo / "tools" / name)
     nbformat.write(tiny_notebook(), repo / "notebooks" / "00_tiny.ipynb")
     (repo / ".stamp").touch()  # stands for the installed .venv (newer than pyproject.toml and constraints.txt)

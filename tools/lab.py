@@ -75,7 +75,9 @@ def lab_command(port: int, token: str, folder: str = "notebooks", is_root: bool 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=port_number, default=port_number(os.environ.get("PORT") or "8888"),
+    # a string default goes through port_number only when --port is not given: PORT=80 ... --port 8932 works,
+    # and a bad $PORT alone ends in argparse's one-line error
+    parser.add_argument("--port", type=port_number, default=os.environ.get("PORT") or "8888",
                         help="port on 127.0.0.1 (default: $PORT or 8888)")
     parser.add_argument("--folder", default="notebooks", help="folder to open, inside the checkout")
     args = parser.parse_args(argv)

@@ -40,6 +40,7 @@ import nbformat
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import colab  # noqa: E402  (the badge, the set-up cell, pictures and course links)
 import make_solutions  # noqa: E402  (the solutions notebooks' header cell)
+import output_folder  # noqa: E402  (an --out folder other than the checkout must be the tools' own)
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "zh-CN"
@@ -302,7 +303,10 @@ def todo(number: str, with_code: bool = False) -> str:
 
 
 def skeleton(number: str) -> Path:
-    chapter = next(c for c in chapters() if c.name.startswith(number))
+    chapter = next((c for c in chapters() if c.name.startswith(number)), None)
+    if chapter is None:
+        raise SystemExit(f"translate.py: no chapter notebook starts with {number!r} (the chapters: "
+                         f"{', '.join(c.name[:2] for c in chapters())})")
     path = translation_file(chapter)
     if path.exists():
         raise SystemExit(f"translate.py: {path} exists; use --todo {number} for what is left")
@@ -333,16 +337,24 @@ def main() -> int:
             print(p)
         print("Chinese edition in sync" if not problems else f"{len(problems)} problem(s)")
         return 1 if problems else 0
+    for chapter in chapters():
+        output_folder.read_notebook(chapter, "translate.py")  # a broken notebook: one line, not a traceback
+    out = output_folder.resolve(args.out)
+    checkout = out == ROOT  # the committed zh-CN/ (the default): this tool's own files
+    if not checkout:
+        out = output_folder.prepare(out, "translate.py", replace=False, example="build/course")
     for p in [] if args.quiet else [p for chapter in chapters() for p in problems_for(chapter)]:
         print(p, file=sys.stderr)  # a chapter with a problem is left out (--check fails on it)
     for rel, nb in generate(args.source).items():
-        path = args.out / rel
+        path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         text = nbformat.writes(nb) + "\n"
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             if not args.quiet:
                 print(f"wrote {path}")
+    if not checkout:
+        output_folder.finish(out)
     return 0
 
 

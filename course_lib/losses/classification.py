@@ -28,7 +28,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import IGNORE_INDEX  # defined once, in course_lib/losses/__init__.py
+from . import IGNORE_INDEX, check_logits  # defined once, in course_lib/losses/__init__.py
 
 REGRESSION = "regression"
 SINGLE_LABEL = "single_label_classification"
@@ -117,6 +117,7 @@ def regression_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     that, MSE of a ``[B, 1]`` against a ``[B]`` broadcasts to ``[B, B]`` and averages every
     prediction against every target, a silent and classic bug.
     """
+    check_logits(logits, "regression_loss(logits, labels)", "[batch, num_labels]", dims=2)
     check_labels_tensor(labels)
     if not labels.is_floating_point():
         raise ValueError(
@@ -142,6 +143,7 @@ def single_label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
     """Cross-entropy over ``num_labels`` classes: softmax the logits, take -log p(true class),
     average over the examples whose label is not -100 (those are skipped, as everywhere in
     transformers)."""
+    check_logits(logits, "single_label_loss(logits, labels)", "[batch, num_labels]", dims=2)
     check_labels_tensor(labels)
     num_labels = logits.shape[-1]
     check_problem_type(SINGLE_LABEL, num_labels)
@@ -149,6 +151,11 @@ def single_label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
         raise ValueError(
             f"single-label classification needs integer class ids (torch.long), got dtype {labels.dtype}; "
             "convert with labels.long()"
+        )
+    if labels.dim() == 2 and tuple(labels.shape) == tuple(logits.shape) and labels.shape[1] > 1:
+        raise ValueError(
+            f"integer labels of shape {tuple(labels.shape)} are read as class ids (single-label, transformers' "
+            "rule), but they look multi-hot: for multi-label classification convert with labels.float()"
         )
     if labels.numel() != logits.shape[0]:
         raise ValueError(
@@ -168,11 +175,17 @@ def multi_label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor
     """Binary cross-entropy on every (example, label) pair: each label is its own yes/no question
     answered by a sigmoid, so any number of labels can be on at once. ``binary_cross_entropy_with_logits``
     fuses the sigmoid into the loss, which is numerically safer than sigmoid followed by log."""
+    check_logits(logits, "multi_label_loss(logits, labels)", "[batch, num_labels]", dims=2)
     check_labels_tensor(labels)
     if not labels.is_floating_point():
         raise ValueError(
             f"multi-label classification needs float multi-hot labels, got dtype {labels.dtype}; "
             "convert with labels.float()"
+        )
+    if labels.dim() == 1 and labels.shape[0] == logits.shape[0]:
+        raise ValueError(
+            f"float labels of shape {tuple(labels.shape)} are read as multi-hot (multi-label, transformers' rule), "
+            f"which needs shape {tuple(logits.shape)}; for class ids (single-label) convert with labels.long()"
         )
     if labels.shape != logits.shape:
         raise ValueError(
@@ -194,6 +207,8 @@ def sequence_classification_loss(
     ``logits`` is ``[batch, num_labels]``. An unknown ``problem_type`` is an error here; in
     transformers a misspelt one makes the model silently return ``loss=None``.
     """
+    check_logits(logits, "sequence_classification_loss(logits, labels)",
+                 "[batch, num_labels] (one score per example: [batch, 1], logits.unsqueeze(-1))", dims=2)
     check_problem_type(problem_type, logits.shape[-1])
     if problem_type is None:
         problem_type = infer_problem_type(logits.shape[-1], labels)

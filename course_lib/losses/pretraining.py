@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import IGNORE_INDEX  # defined once, in course_lib/losses/__init__.py
+from . import IGNORE_INDEX, check_logits  # defined once, in course_lib/losses/__init__.py
 
 __all__ = [
     "masked_lm_loss",
@@ -110,14 +110,31 @@ def masked_lm_loss(logits: torch.Tensor, labels: torch.Tensor, ignore_index: int
     a batch has more unmasked tokens. (Multiplying a per-token loss by a 0/1 mask and then taking
     a mean over all tokens would silently divide by the wrong count.)
     """
+    check_logits(logits, "masked_lm_loss(logits, labels)", "[batch, seq_len, vocab_size]", dims=3)
     _check_class_ids("labels", labels)
     vocab_size = logits.shape[-1]
+    if tuple(labels.shape) != tuple(logits.shape[:2]):
+        raise ValueError(
+            f"masked_lm_loss: labels have shape {tuple(labels.shape)} but the logits {tuple(logits.shape)} need "
+            f"{tuple(logits.shape[:2])}: one label per token, {ignore_index} where nothing is scored"
+        )
+    scored = labels[labels != ignore_index]
+    if scored.numel() and (scored.min() < 0 or scored.max() >= vocab_size):
+        raise ValueError(
+            f"masked_lm_loss: labels must be {ignore_index} (ignored) or a token id in [0, {vocab_size}); got "
+            f"values {int(scored.min())}..{int(scored.max())}"
+        )
     return F.cross_entropy(logits.reshape(-1, vocab_size), labels.reshape(-1), ignore_index=ignore_index)
 
 
 def next_sentence_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of the two-way NSP classifier. logits ``[batch, 2]``, labels ``[batch]``."""
+    check_logits(logits, "next_sentence_loss(logits, labels)", "[batch, 2]", dims=2)
+    if logits.shape[1] != 2:
+        raise ValueError(f"next_sentence_loss: the logits must be [batch, 2] (is next / is random), got shape "
+                         f"{tuple(logits.shape)}")
     _check_class_ids("next_sentence_label", labels)
+    check_next_sentence_label(labels, logits.shape[0])
     return F.cross_entropy(logits.reshape(-1, 2), labels.reshape(-1))
 
 
@@ -128,6 +145,9 @@ def pretraining_loss(
     next_sentence_label: torch.Tensor,
 ) -> torch.Tensor:
     """BERT's pre-training loss: MLM mean + NSP mean, an unweighted sum (no 0.5, no tuning)."""
+    call = "pretraining_loss(prediction_logits, seq_relationship_logits, labels, next_sentence_label)"
+    check_logits(prediction_logits, call, "[batch, seq_len, vocab_size] first", dims=3)
+    check_logits(seq_relationship_logits, call, "[batch, 2] second", dims=2)
     return masked_lm_loss(prediction_logits, labels) + next_sentence_loss(seq_relationship_logits, next_sentence_label)
 
 
@@ -150,4 +170,5 @@ def causal_lm_loss(logits: torch.Tensor, labels: torch.Tensor, ignore_index: int
     The logits are upcast to float32 first, as transformers does, so a half-precision model does
     not lose precision in the log-softmax over a large vocabulary.
     """
+    check_logits(logits, "causal_lm_loss(logits, labels)", "[batch, seq_len, vocab_size]", dims=3)
     return masked_lm_loss(logits.float(), shift_labels_for_causal_lm(labels, ignore_index), ignore_index)

@@ -96,8 +96,8 @@ class ChoiceExamples:
 
 
 def _check(n: int, split: str) -> None:
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive number of examples, got {n!r}")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:  # True is an int in Python: not a count
+        raise ValueError(f"n must be a positive number of examples (an int), got {n!r}")
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
 
@@ -381,15 +381,37 @@ def continuations(n: int, seed: int = 0, split: str = "train", num_choices: int 
 # --------------------------------------------------------------------------------------------
 
 
+def _check_max_length(max_length, smallest: int) -> None:
+    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < smallest:
+        raise ValueError(
+            f"max_length must be an integer >= {smallest}: [CLS] and [SEP] (and [SEP] between a pair) take "
+            f"positions too, so fewer leave no room for text; got {max_length!r}"
+        )
+
+
 def encode(examples: Examples, tokenizer, max_length: int = 32, label_dtype: torch.dtype | None = None) -> dict:
     """Tokenize to padded tensors: ``input_ids``, ``token_type_ids``, ``attention_mask``, ``labels``.
 
     Pairs go in as (first, second), so the second sentence gets token type 1. Label dtype follows
     the problem type's convention unless given: int64 class ids, float scores, float multi-hot.
     """
+    if not hasattr(examples, "texts") or not hasattr(examples, "labels"):
+        raise TypeError(f"encode takes an Examples object (texts and labels, e.g. sentiment(100)), got "
+                        f"{type(examples).__name__}; for your own texts: Examples(texts, labels)")
     if len(examples) == 0:
         raise ValueError("no examples to encode")
-    if isinstance(examples.texts[0], tuple):
+    pair = isinstance(examples.texts[0], tuple)
+    _check_max_length(max_length, 4 if pair else 3)
+    if not callable(tokenizer):
+        raise TypeError(f"tokenizer must be a tokenizer (e.g. course_lib.pretrained.load_tokenizer()), got "
+                        f"{type(tokenizer).__name__}")
+    text = next((x for x in examples.labels if isinstance(x, str)), None)
+    if text is not None:
+        raise ValueError(
+            f"labels must be class ids (int), scores (float) or multi-hot lists, got the string {text!r}: map "
+            "the names to ids first, e.g. [label_names.index(name) for name in labels]"
+        )
+    if pair:
         first, second = zip(*examples.texts)
         batch = tokenizer(list(first), list(second), padding="max_length", truncation=True,
                           max_length=max_length, return_tensors="pt")
@@ -408,6 +430,7 @@ def encode_choices(examples: ChoiceExamples, tokenizer, max_length: int = 32) ->
     tensors, the input ``BertForMultipleChoice`` expects; ``labels`` is ``[num_questions]``."""
     if len(examples) == 0:
         raise ValueError("no examples to encode")
+    _check_max_length(max_length, 4)
     num_choices = len(examples.endings[0])
     if any(len(e) != num_choices for e in examples.endings):
         raise ValueError("every question must have the same number of endings to stack them into one tensor")
@@ -418,3 +441,59 @@ def encode_choices(examples: ChoiceExamples, tokenizer, max_length: int = 32) ->
     batch = {k: v.view(len(examples), num_choices, max_length) for k, v in flat.items()}
     batch["labels"] = torch.tensor(examples.labels, dtype=torch.long)
     return batch
+
+
+# --------------------------------------------------------------------------------------------
+# Comparisons: multiple choice that needs context and ending read together
+# --------------------------------------------------------------------------------------------
+
+# (comparative, its opposite). The last four pairs are reserved for the test split.
+COMPARATIVES = [
+    ("older", "younger"), ("taller", "shorter"), ("heavier", "lighter"), ("faster", "slower"),
+    ("richer", "poorer"), ("stronger", "weaker"), ("louder", "quieter"), ("happier", "sadder"),
+    ("kinder", "crueler"), ("wiser", "sillier"), ("busier", "lazier"), ("braver", "shyer"),
+    ("bigger", "smaller"), ("calmer", "angrier"), ("cleaner", "dirtier"), ("warmer", "colder"),
+]
+_TEST_COMPARATIVES = 4
+_TEST_NAMES = 5
+
+
+def comparisons(n: int, seed: int = 0, split: str = "train", num_choices: int = 4) -> ChoiceExamples:
+    """Multiple-choice questions whose endings all reuse the context's words: only the order of the
+    names and the choice of word decide.
+
+    The context states one comparison, ``"Anna is older than Ben."``; the right ending states the same
+    fact from the other side, ``"Ben is younger than Anna."``. The wrong endings swap the roles
+    (``"Anna is younger than Ben."``), repeat the context's word with the roles swapped
+    (``"Ben is older than Anna."``) or bring in a person the context does not mention
+    (``"Carla is younger than Anna."``, ``"Ben is younger than Carla."``); ``num_choices - 1`` of these
+    four are drawn. A sentence-embedding similarity cannot tell most of them apart (the same words in
+    another order), a model that reads context and ending together can learn to.
+
+    ``split="test"`` uses four comparative pairs (:data:`COMPARATIVES`, the last four) and five names
+    that ``"train"`` never uses, besides the training names. The right ending's position is uniform.
+    """
+    _check(n, split)
+    if not isinstance(num_choices, int) or isinstance(num_choices, bool) or not 2 <= num_choices <= 5:
+        raise ValueError(f"num_choices must be an integer in [2, 5] (one right ending, up to four wrong kinds), "
+                         f"got {num_choices!r}")
+    pairs = COMPARATIVES[:-_TEST_COMPARATIVES] if split == "train" else COMPARATIVES[-_TEST_COMPARATIVES:]
+    names = NAMES[:-_TEST_NAMES] if split == "train" else NAMES
+    rng = _rng(seed, split, "comparisons")
+    contexts, endings, labels = [], [], []
+    for _ in range(n):
+        word, other = rng.choice(pairs)
+        if rng.random() < 0.5:
+            word, other = other, word
+        a, b, c = (x.capitalize() for x in rng.sample(names, 3))
+        wrong = [f"{a} is {other} than {b}.", f"{b} is {word} than {a}.",
+                 f"{c} is {other} than {a}.", f"{b} is {other} than {c}."]
+        wrong = rng.sample(wrong, num_choices - 1)
+        label = rng.randrange(num_choices)
+        contexts.append(f"{a} is {word} than {b}.")
+        endings.append(wrong[:label] + [f"{b} is {other} than {a}."] + wrong[label:])
+        labels.append(label)
+    return ChoiceExamples(contexts, endings, labels)
+
+
+__all__ += ["COMPARATIVES", "comparisons"]

@@ -246,7 +246,7 @@ def load_movie_reviews(folder: str | os.PathLike | None = None) -> MovieReviews:
     Reads the file stored by ``python -m course_lib.task_data.movie_reviews`` (standard library only);
     raises FileNotFoundError naming that command when the file is missing or not the pinned one.
     """
-    path = (Path(folder) if folder is not None else data_dir()) / FILE_NAME
+    path = (Path(folder).expanduser() if folder is not None else data_dir()) / FILE_NAME  # "~/..." as the shell
     if not path.exists():
         raise MovieReviewsMissing(
             f"the movie-review data are not in {path.parent}. Fetch them once with:\n    {FETCH_COMMAND}\n"

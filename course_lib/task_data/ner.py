@@ -41,6 +41,10 @@ __all__ = [
     "make_ner_data",
     "entity_spans",
     "entity_metrics",
+    "NUM_FOLDS",
+    "make_ner_fold",
+    "lookup_tags",
+    "entity_counts_by_name",
 ]
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"]
@@ -127,8 +131,8 @@ def make_ner_data(n: int, seed: int = 0, split: str = "train", names: str = "uns
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if names not in NAME_POOLS:
         raise ValueError(f"names must be one of {NAME_POOLS}, got {names!r}")
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:  # True is an int in Python: not a count
+        raise ValueError(f"n must be a number of sentences >= 0 (an int), got {n!r}")
     pool = "seen" if split == "train" else names
     key = f"ner-{split}-{seed}" if split == "train" or names == "unseen" else f"ner-{split}-{names}-{seed}"
     rng = random.Random(key)
@@ -203,3 +207,120 @@ def entity_metrics(true_tags: Sequence[Sequence], pred_tags: Sequence[Sequence])
     types = sorted({span[1] for span in gold | pred})
     result["per_type"] = {k: prf({x for x in gold if x[1] == k}, {x for x in pred if x[1] == k}) for k in types}
     return result
+
+
+# --------------------------------------------------------------------------------------------
+# Leave-names-out folds, the lookup baseline, and counts per name (for a bootstrap over names)
+# --------------------------------------------------------------------------------------------
+
+NUM_FOLDS = 4
+
+
+def _fold_split(items: list, pool: str, fold: int) -> list:
+    """Quarter ``fold`` of ``items`` is held out ("unseen"); the other three quarters, in order, are "seen"."""
+    size = len(items) // NUM_FOLDS
+    start = len(items) - size * (NUM_FOLDS - fold)
+    held, kept = items[start : start + size], items[:start] + items[start + size :]
+    return {"seen": kept, "unseen": held, "all": items}[pool]
+
+
+def make_ner_fold(n: int, fold: int, seed: int = 0, split: str = "train", names: str = "unseen") -> list[NERExample]:
+    """:func:`make_ner_data` with quarter ``fold`` (0 to 3) of every word list held out, instead of the last
+    quarter: the four folds hold out every name once (leave-names-out cross-validation), so results on
+    unseen names can rest on all 20 places, not on the 5 of one quarter. ``fold=3`` gives exactly
+    :func:`make_ner_data`'s sentences. Within a fold, no entity word of ``split="test"`` (``names="unseen"``)
+    occurs in its ``split="train"`` sentences."""
+    if fold not in range(NUM_FOLDS) or isinstance(fold, bool):
+        raise ValueError(f"fold must be an int from 0 to {NUM_FOLDS - 1}, got {fold!r}")
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if names not in NAME_POOLS:
+        raise ValueError(f"names must be one of {NAME_POOLS}, got {names!r}")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"n must be a number of sentences >= 0 (an int), got {n!r}")
+    pool = "seen" if split == "train" else names
+    key = f"ner-{split}-{seed}" if split == "train" or names == "unseen" else f"ner-{split}-{names}-{seed}"
+    rng = random.Random(key)
+    lists = {"PER": (_fold_split(FIRST_NAMES, pool, fold), _fold_split(SURNAMES, pool, fold)),
+             "LOC": _fold_split(PLACES, pool, fold), "ORG": _fold_split(ORGS, pool, fold)}
+    examples = []
+    for _ in range(n):
+        words: list[str] = []
+        tags: list[str] = []
+        for piece in rng.choice(TEMPLATES).split():
+            if piece.startswith("{") and piece.endswith("}"):
+                kind = piece[1:-1]
+                if kind == "PER":  # the same draws, in the same order, as make_ner_data's
+                    first, last = rng.choice(lists["PER"][0]), rng.choice(lists["PER"][1])
+                    entity = rng.choice([[first, last], [first, last], [last], [first]])
+                else:
+                    entity = list(rng.choice(lists[kind]))
+                words += entity
+                tags += [f"B-{kind}"] + [f"I-{kind}"] * (len(entity) - 1)
+            else:
+                words.append(piece)
+                tags.append("O")
+        examples.append(NERExample(words, tags))
+    return examples
+
+
+def lookup_tags(train: Sequence[NERExample], sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The simplest tagger, a baseline for any trained one: a table of the training words.
+
+    Each word (lower-cased, as the uncased tokenizer sees it) gets the entity type it had most often in
+    ``train`` ("O" if it was mostly outside entities or never occurs there); a word continues the entity of
+    the word before it (``I-``) when both have the same type, and opens one (``B-``) otherwise. It knows
+    every training name and nothing else: on names it has never seen it can only answer "O"."""
+    if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
+        raise TypeError("sentences must be a list of sentences, each a list of words")
+    counts: dict[str, dict[str, int]] = {}
+    for example in train:
+        if not isinstance(example, NERExample):
+            raise TypeError(f"train must hold NERExample items, got {type(example).__name__}")
+        for word, tag in zip(example.words, example.tags):
+            kind = "O" if tag == "O" else tag[2:]
+            table = counts.setdefault(word.lower(), {})
+            table[kind] = table.get(kind, 0) + 1
+    best = {word: max(sorted(table), key=table.get) for word, table in counts.items()}
+    result = []
+    for sentence in sentences:
+        tags, previous = [], "O"
+        for word in sentence:
+            kind = best.get(word.lower(), "O")
+            tags.append("O" if kind == "O" else f"{'I' if kind == previous else 'B'}-{kind}")
+            previous = kind
+        result.append(tags)
+    return result
+
+
+def entity_counts_by_name(sentences: Sequence[Sequence[str]], true_tags: Sequence[Sequence],
+                          pred_tags: Sequence[Sequence]) -> dict[str, list[int]]:
+    """Entity-level counts ``[correct, gold, predicted]`` grouped by the **name** they concern: the gold
+    entity's words, lower-cased ("le havre"). A predicted entity goes to the gold entity it overlaps (the
+    first one), or, overlapping none, to its own words.
+
+    Summed over the groups they give :func:`entity_metrics`' F1 (``2 * correct / (gold + predicted)``).
+    Grouped, they allow a bootstrap over names: when 200 sentences reuse 25 names, the mentions of one name
+    are not independent (a name the model gets wrong is wrong in every sentence), so resample the names,
+    with all their mentions, not the sentences."""
+    if not len(sentences) == len(true_tags) == len(pred_tags):
+        raise ValueError(f"got {len(sentences)} sentences, {len(true_tags)} gold and {len(pred_tags)} predicted tag lists")
+    groups: dict[str, list[int]] = {}
+    for s, (words, gold_seq, pred_seq) in enumerate(zip(sentences, true_tags, pred_tags)):
+        if not len(words) == len(gold_seq) == len(pred_seq):
+            raise ValueError(f"sentence {s}: {len(words)} words, {len(gold_seq)} gold and {len(pred_seq)} predicted tags")
+        gold = entity_spans(gold_seq)
+        pred = set(entity_spans(pred_seq))
+
+        def name(first: int, last: int) -> str:
+            return " ".join(words[first : last + 1]).lower()
+
+        for span in gold:
+            row = groups.setdefault(name(span[1], span[2]), [0, 0, 0])
+            row[1] += 1
+            row[0] += span in pred
+        for span in pred:
+            overlapping = [g for g in gold if g[1] <= span[2] and span[1] <= g[2]]
+            target = overlapping[0] if overlapping else span
+            groups.setdefault(name(target[1], target[2]), [0, 0, 0])[2] += 1
+    return groups

@@ -88,8 +88,8 @@ def make_qa_data(n: int, seed: int = 0, split: str = "train", unanswerable_fract
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if not 0.0 <= unanswerable_fraction <= 1.0:
         raise ValueError(f"unanswerable_fraction must lie in [0, 1], got {unanswerable_fraction}")
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:  # True is an int in Python: not a count
+        raise ValueError(f"n must be a number of examples >= 0 (an int), got {n!r}")
     rng = random.Random(f"qa-{split}-{seed}")
     people, cities = _pool(PEOPLE, split), _pool(CITIES, split)
     orgs, jobs = _pool(EMPLOYERS, split), _pool(JOBS, split)
