@@ -312,15 +312,12 @@ def entity_counts_by_name(sentences: Sequence[Sequence[str]], true_tags: Sequenc
         gold = entity_spans(gold_seq)
         pred = set(entity_spans(pred_seq))
 
-        def name(first: int, last: int) -> str:
-            return " ".join(words[first : last + 1]).lower()
-
         for span in gold:
-            row = groups.setdefault(name(span[1], span[2]), [0, 0, 0])
+            row = groups.setdefault(" ".join(words[span[1] : span[2] + 1]).lower(), [0, 0, 0])
             row[1] += 1
             row[0] += span in pred
         for span in pred:
             overlapping = [g for g in gold if g[1] <= span[2] and span[1] <= g[2]]
             target = overlapping[0] if overlapping else span
-            groups.setdefault(name(target[1], target[2]), [0, 0, 0])[2] += 1
+            groups.setdefault(" ".join(words[target[1] : target[2] + 1]).lower(), [0, 0, 0])[2] += 1
     return groups
