@@ -1,14 +1,19 @@
-"""Notebook 11's fine-tuning run as a command: one process, or many with DistributedDataParallel.
+"""Notebook 11's fine-tuning recipe as a command: one process, or many with DistributedDataParallel.
 
-    python -m course_lib.finetune --out runs/sentiment                       # one process (CPU, or one GPU)
-    torchrun --nproc_per_node 2 -m course_lib.finetune --out runs/sentiment  # two processes, same code
-    python -m course_lib.finetune --tiny --steps 5 --out /tmp/tiny           # a small random BERT: seconds
+    python -m course_lib.finetune --out runs/movie_reviews                       # one process (CPU, or one GPU)
+    torchrun --nproc_per_node 2 -m course_lib.finetune --batch-size 16 --out runs/movie_reviews_ddp
+    python -m course_lib.finetune --tiny --steps 5 --out /tmp/tiny               # a small random BERT: seconds
 
-The recipe is the capstone's: the seeded sentiment task of :mod:`course_lib.task_data.classification`,
-:class:`course_lib.BertForSequenceClassification` on the packaged pretrained MiniLM encoder,
-:class:`course_lib.optim.AdamW` with :func:`course_lib.optim.param_groups` (no decay on biases and
-LayerNorm weights), the ``linear`` schedule of :func:`course_lib.schedules.get_scheduler` (warmup, then
-decay to 0) and gradient clipping at a global norm of 1.0.
+The recipe is the capstone's (notebook 11, section 4), with the same defaults: the Rotten Tomatoes
+sentences of :func:`course_lib.task_data.load_movie_reviews` (all 7,603 training sentences, scored on the
+2,000 test sentences), tokenized to at most 64 tokens; :class:`course_lib.pooling.BertForMeanPooledClassification`
+(the masked mean of the token vectors + a fresh linear head: the packaged MiniLM's pooler was never trained)
+on the packaged pretrained encoder; length-bucketed batches cut to their longest sentence
+(:mod:`course_lib.batching`); ``torch.optim.AdamW`` (fused where torch has the kernel) with decay 0.01 on
+weight matrices and none on biases and LayerNorm weights, peak learning rate 2e-4 for the encoder and 10x
+that for the fresh head; the ``linear`` schedule of :func:`course_lib.schedules.get_scheduler` (10 % warmup
+from 0, then a straight line down to 0); gradient clipping at a global norm of 1.0; 80 steps of 32 sentences.
+With one process and ``--seed 0`` it draws the notebook's batches in the notebook's order.
 
 How the same program runs on several processes (data parallelism). ``torchrun --nproc_per_node N``
 starts N copies of this program and hands each one environment variables: ``RANK`` (0..N-1),
@@ -17,8 +22,8 @@ starts N copies of this program and hands each one environment variables: ``RANK
 
 1. joins a process group: ``gloo`` on CPUs; ``nccl`` on GPUs, one GPU per process (``cuda:LOCAL_RANK``);
 2. builds the same model from the same seed (DDP also copies rank 0's weights to the others at start);
-3. reads only its own share of every batch: :class:`torch.utils.data.DistributedSampler` draws the same
-   seeded permutation on every rank, and rank r takes every N-th example of it;
+3. reads only its own share of every batch: every rank draws the same seeded length-bucketed batches of
+   ``batch_size * N`` sentences (:func:`shard_batches`), and rank r takes every N-th sentence of each;
 4. runs forward and backward on its share. While backward runs, DistributedDataParallel averages the
    gradients of all ranks (an all-reduce), so every rank applies the same update to the same weights and
    the copies never drift apart: that is the whole trick (Li et al., "PyTorch Distributed: Experiences
@@ -28,7 +33,8 @@ starts N copies of this program and hands each one environment variables: ``RANK
 ``--batch-size`` is per process, like ``per_device_train_batch_size`` in ``transformers.Trainer``: the
 global batch, the number of examples behind one update, is ``batch_size * world_size``. Two processes
 with ``--batch-size 8`` therefore make the same updates as one process with ``--batch-size 16``, up to
-float rounding and the dropout draws (``--dropout 0`` removes those; the tests check the rest).
+float rounding and the dropout draws (``--dropout 0`` removes those; the tests check the rest). To keep
+the capstone's 32 sentences per update on 2 processes, pass ``--batch-size 16``.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ import torch
 
 __all__ = [
     "DictDataset", "DistributedContext", "setup_distributed", "tiny_config", "make_data", "build_model",
-    "save_checkpoint", "weights_fingerprint", "evaluate", "main",
+    "head_and_encoder_groups", "shard_batches", "save_checkpoint", "weights_fingerprint", "evaluate", "main",
 ]
 
 
@@ -141,27 +147,69 @@ def tiny_config(num_labels: int = 2, dropout: float | None = None):
 # --------------------------------------------------------------------------------------------
 
 
-def make_data(tokenizer, n_train: int = 640, n_test: int = 200, max_length: int = 16, seed: int = 0):
-    """The capstone's data: seeded sentiment sentences, train and held-out test (the test split uses
-    sentiment words training never shows), tokenized to ``max_length`` tokens."""
-    from .task_data.classification import encode, sentiment
+def make_data(tokenizer, n_train: int | None = None, n_test: int | None = None, max_length: int = 64):
+    """The capstone's data: the movie-review sentences of :func:`course_lib.task_data.load_movie_reviews`,
+    the first ``n_train`` of the (already shuffled) training split and the first ``n_test`` of the test
+    split (None: all of it, 7,603 and 2,000), tokenized to at most ``max_length`` tokens."""
+    from .task_data.classification import Examples, encode
+    from .task_data.movie_reviews import load_movie_reviews
 
-    train = encode(sentiment(n_train, seed=seed, split="train"), tokenizer, max_length=max_length)
-    test = encode(sentiment(n_test, seed=seed, split="test"), tokenizer, max_length=max_length)
-    return train, test
+    reviews = load_movie_reviews()
+    splits = []
+    for name, split, n in (("train", reviews.train, n_train), ("test", reviews.test, n_test)):
+        examples = split.as_examples()
+        if n is not None:
+            if n > len(examples):
+                raise ValueError(f"asked for {n} {name} sentences, but the {name} split has {len(examples)}")
+            examples = Examples(examples.texts[:n], examples.labels[:n], examples.label_names)
+        splits.append(encode(examples, tokenizer, max_length=max_length))
+    return splits[0], splits[1]
 
 
 def build_model(tiny: bool = False, encoder=None, dropout: float | None = None):
-    """``course_lib.BertForSequenceClassification`` with two labels: on the pretrained encoder (the
-    packaged MiniLM unless ``encoder`` or $COURSE_ENCODER names another), or on a tiny random config."""
-    from .sequence_classification import BertForSequenceClassification
+    """The capstone's model, :class:`course_lib.pooling.BertForMeanPooledClassification` with two labels: on
+    the pretrained encoder (the packaged MiniLM unless ``encoder`` or $COURSE_ENCODER names another), or on a
+    tiny random config. The pooler's weights stay in the checkpoint (the same keys as
+    ``BertForSequenceClassification``) but are frozen: the mean-pooled head never reads them, and
+    DistributedDataParallel refuses parameters that get no gradient."""
+    from .pooling import BertForMeanPooledClassification
 
     if tiny:
-        return BertForSequenceClassification(tiny_config(2, dropout))
-    overrides = {"num_labels": 2}
-    if dropout is not None:
-        overrides.update(hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
-    return BertForSequenceClassification.from_pretrained(encoder, **overrides)
+        model = BertForMeanPooledClassification(tiny_config(2, dropout))
+    else:
+        overrides = {"num_labels": 2}
+        if dropout is not None:
+            overrides.update(hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
+        model = BertForMeanPooledClassification.from_pretrained(encoder, **overrides)
+    if getattr(model.bert, "pooler", None) is not None:
+        model.bert.pooler.requires_grad_(False)
+    return model
+
+
+def head_and_encoder_groups(model: torch.nn.Module, lr: float, head_lr: float, weight_decay: float) -> list[dict]:
+    """:func:`course_lib.optim.param_groups`' two decay groups, each split once more: the fresh head
+    (``classifier.*``) gets ``head_lr``, the pretrained encoder ``lr`` (notebook 11, section 4)."""
+    from .optim import param_groups
+
+    groups = []
+    for group in param_groups(model, weight_decay):
+        for head in (False, True):
+            params = [p for n, p in zip(group["names"], group["params"]) if n.startswith("classifier.") == head]
+            if params:
+                groups.append({"params": params, "weight_decay": group["weight_decay"], "lr": head_lr if head else lr})
+    return groups
+
+
+def shard_batches(index_batches: list[list[int]], world_size: int, rank: int) -> list[list[int]]:
+    """Rank ``rank``'s share of every global batch: every ``world_size``-th index, starting at ``rank``.
+    Every rank draws the same global batches (same seed), so the shares are disjoint and together make up
+    each batch; with equal shares, the average of the ranks' mean losses is the global batch's mean loss."""
+    if not 0 <= rank < world_size:
+        raise ValueError(f"rank must lie in [0, world_size={world_size}), got {rank}")
+    for batch in index_batches:
+        if len(batch) % world_size:
+            raise ValueError(f"a global batch of {len(batch)} does not split evenly over {world_size} processes")
+    return [batch[rank::world_size] for batch in index_batches]
 
 
 def save_checkpoint(model: torch.nn.Module, folder, tokenizer=None) -> Path:
@@ -196,14 +244,22 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, data: dict, device: torch.device, batch_size: int = 64) -> float:
-    """Held-out accuracy, in eval mode (dropout off): :func:`course_lib.training.predict` on ``device``,
-    then the share of correct labels (the evaluation path of ``course_lib.training`` too)."""
-    from .training import _hits, predict
+def evaluate(model: torch.nn.Module, data: dict, device: torch.device, batch_size: int = 128) -> float:
+    """Held-out accuracy, in eval mode (dropout off), on length-sorted batches cut to their longest sentence
+    (:func:`course_lib.batching.padded_batches`, as :func:`course_lib.pooling.predict_fast` does) on ``device``."""
+    from .batching import padded_batches
 
     model = getattr(model, "module", model)
-    hits = _hits(predict(model, data, batch_size, device=device), data["labels"])
-    return int(hits.sum()) / hits.numel()
+    was_training = model.training
+    model.eval()
+    hits = 0
+    inputs = {k: v for k, v in data.items() if k != "labels"}
+    for batch in padded_batches(inputs, batch_size):
+        index = batch.pop("index")
+        logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
+        hits += int((logits.argmax(-1).cpu() == data["labels"][index]).sum())
+    model.train(was_training)
+    return hits / len(data["labels"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,24 +270,28 @@ def evaluate(model: torch.nn.Module, data: dict, device: torch.device, batch_siz
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m course_lib.finetune",
-        description="Fine-tune BertForSequenceClassification on the course's sentiment task (notebook 11's "
-                    "recipe). Runs as one process, or unchanged under torchrun (DistributedDataParallel).",
-        epilog="Examples: python -m course_lib.finetune --out runs/sst | "
-               "torchrun --nproc_per_node 2 -m course_lib.finetune --batch-size 8 --out runs/sst_ddp",
+        description="Fine-tune the mean-pooled BERT classifier on the movie-review sentences with notebook 11's "
+                    "recipe. Runs as one process, or unchanged under torchrun (DistributedDataParallel).",
+        epilog="Examples: python -m course_lib.finetune --out runs/movie_reviews | "
+               "torchrun --nproc_per_node 2 -m course_lib.finetune --batch-size 16 --out runs/movie_reviews_ddp",
     )
-    parser.add_argument("--steps", type=int, default=40, help="optimizer steps (default 40)")
-    parser.add_argument("--batch-size", type=int, default=16,
-                        help="examples per step PER PROCESS (global batch = batch size x processes; default 16)")
-    parser.add_argument("--lr", type=float, default=5e-5, help="peak learning rate (default 5e-5)")
+    parser.add_argument("--steps", type=int, default=80, help="optimizer steps (default 80)")
+    parser.add_argument("--batch-size", type=int, default=32,
+                        help="examples per step PER PROCESS (global batch = batch size x processes; default 32)")
+    parser.add_argument("--lr", type=float, default=2e-4, help="peak learning rate of the encoder (default 2e-4)")
+    parser.add_argument("--head-lr", type=float, default=None,
+                        help="peak learning rate of the fresh classifier head (default: 10 x --lr)")
     parser.add_argument("--warmup-steps", type=int, default=None,
                         help="linear warmup steps (default: 10%% of --steps)")
     parser.add_argument("--weight-decay", type=float, default=0.01,
                         help="AdamW decay on weight matrices; biases and LayerNorm weights get none (default 0.01)")
     parser.add_argument("--max-grad-norm", type=float, default=1.0, help="clip the global gradient norm (default 1.0)")
-    parser.add_argument("--train-size", type=int, default=640, help="training examples (default 640)")
-    parser.add_argument("--test-size", type=int, default=200, help="held-out examples (default 200)")
-    parser.add_argument("--max-length", type=int, default=16, help="tokens per example, padded (default 16)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for data, initialisation, shuffling, dropout")
+    parser.add_argument("--train-size", type=int, default=None,
+                        help="use the first N training sentences (default: all 7,603)")
+    parser.add_argument("--test-size", type=int, default=None,
+                        help="score the first N test sentences (default: all 2,000)")
+    parser.add_argument("--max-length", type=int, default=64, help="tokens per sentence at most (default 64)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for initialisation, batches and dropout")
     parser.add_argument("--dropout", type=float, default=None,
                         help="override the encoder's dropout probabilities (0 makes runs comparable step by step)")
     parser.add_argument("--tiny", action="store_true",
@@ -250,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_args(args) -> None:
     for name in ("steps", "batch_size", "train_size", "test_size", "max_length", "log_every"):
-        if getattr(args, name) < 1:
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             raise SystemExit(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     if args.warmup_steps is not None and not 0 <= args.warmup_steps <= args.steps:
         raise SystemExit(f"--warmup-steps must lie in [0, --steps={args.steps}], got {args.warmup_steps}")
@@ -266,6 +326,8 @@ def _check_args(args) -> None:
         raise SystemExit(f"--tiny builds a small random BERT and would ignore --encoder {args.encoder}: pass one of the two")
     if not args.lr > 0:
         raise SystemExit(f"--lr must be positive, got {args.lr}")
+    if args.head_lr is not None and not args.head_lr > 0:
+        raise SystemExit(f"--head-lr must be positive, got {args.head_lr}")
     if args.dropout is not None and not 0.0 <= args.dropout < 1.0:
         raise SystemExit(f"--dropout must lie in [0, 1), got {args.dropout}")
 
@@ -300,10 +362,10 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _run(args, ctx: DistributedContext) -> int:
-    from torch.utils.data import DataLoader, DistributedSampler
     from tqdm.auto import tqdm
 
-    from .optim import AdamW, param_groups
+    from .batching import bucketed_index_batches, lengths_of, trim_padding
+    from .evaluation import best_constant
     from .pretrained import load_tokenizer
     from .schedules import get_scheduler
     from .training import training_step
@@ -312,18 +374,22 @@ def _run(args, ctx: DistributedContext) -> int:
         if ctx.is_main:
             print(*parts, flush=True)
 
-    # The same seed on every rank: same initial head, same data. (DDP would copy rank 0's weights
-    # anyway; the seed makes the single-process run reproducible too.)
-    torch.manual_seed(args.seed)
     tokenizer = load_tokenizer(None if args.tiny else args.encoder)
-    train_data, test_data = make_data(tokenizer, args.train_size, args.test_size, args.max_length, args.seed)
+    train_data, test_data = make_data(tokenizer, args.train_size, args.test_size, args.max_length)
+    # The same seed on every rank: same initial head. (DDP would copy rank 0's weights anyway; the seed makes
+    # the single-process run reproducible, and the same as the notebook's.)
+    torch.manual_seed(args.seed)
     model = build_model(args.tiny, args.encoder, args.dropout).to(ctx.device)
-    model.train()  # from_pretrained hands the model back in eval mode
 
     # 10 % of the steps by default, but never every step: the warmup starts at lr 0, so a one-step run
     # with one warmup step would train at lr 0 only.
     warmup = args.warmup_steps if args.warmup_steps is not None else min(math.ceil(0.1 * args.steps), args.steps - 1)
-    optimizer = AdamW(param_groups(model, args.weight_decay), lr=args.lr)
+    head_lr = args.head_lr if args.head_lr is not None else 10 * args.lr
+    groups = head_and_encoder_groups(model, args.lr, head_lr, args.weight_decay)
+    try:  # torch's fused kernel: the update of course_lib.optim.AdamW in one pass per tensor (notebook 11)
+        optimizer = torch.optim.AdamW(groups, lr=args.lr, fused=True)
+    except (RuntimeError, ValueError, TypeError):  # no fused kernel for this torch, device or dtype
+        optimizer = torch.optim.AdamW(groups, lr=args.lr)
     scheduler = get_scheduler("linear", optimizer, num_warmup_steps=warmup, num_training_steps=args.steps)
 
     if ctx.distributed:
@@ -334,32 +400,36 @@ def _run(args, ctx: DistributedContext) -> int:
     else:
         ddp_model = model
 
-    dataset = DictDataset(train_data)
-    # num_replicas/rank given explicitly, so the same line serves a single process (1, 0) too.
-    # drop_last: every rank gets the same number of examples (no padding with repeats).
-    sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True,
-                                 seed=args.seed, drop_last=True)
-    loader = DataLoader(dataset, batch_size=args.batch_size, sampler=sampler, drop_last=True)
-    if len(loader) == 0:
-        raise SystemExit(f"--train-size {args.train_size} is too small for {ctx.world_size} process(es) x "
+    # Length-bucketed global batches of batch_size x world_size sentences, drawn from one seeded generator that
+    # every rank holds (so every rank draws the same batches); each rank keeps its share (shard_batches) and
+    # cuts it to its longest sentence. drop_last: every step sees the same number of sentences on every rank.
+    lengths = lengths_of(train_data)
+    global_batch = args.batch_size * ctx.world_size
+    if len(lengths) < global_batch:
+        raise SystemExit(f"--train-size {len(lengths)} is too small for {ctx.world_size} process(es) x "
                          f"--batch-size {args.batch_size}")
+    generator = torch.Generator().manual_seed(args.seed)
+    torch.manual_seed(args.seed)  # the dropout masks, as in the notebook's fine_tune
 
     name = "tiny random BERT" if args.tiny else (args.encoder or os.environ.get("COURSE_ENCODER") or "packaged MiniLM")
     how = f"{ctx.world_size} processes ({ctx.backend}, {ctx.device.type})" if ctx.distributed else f"1 process ({ctx.device})"
-    say(f"course_lib.finetune: {name} | {how} | batch {args.batch_size} per process, "
-        f"{args.batch_size * ctx.world_size} global | {args.steps} steps, lr {args.lr:g}, warmup {warmup}")
+    say(f"course_lib.finetune: {name}, mean pooling | {len(lengths)} movie-review sentences | {how} | batch "
+        f"{args.batch_size} per process, {global_batch} global, length-bucketed | {args.steps} steps, "
+        f"lr {args.lr:g} (head {head_lr:g}), warmup {warmup}")
 
     losses: list[float] = []
     lrs: list[float] = []
-    epoch = 0
+    ddp_model.train()  # from_pretrained hands the model back in eval mode
     progress = tqdm(total=args.steps, desc="fine-tuning", disable=None if ctx.is_main else True,
                     file=sys.stderr, dynamic_ncols=True)
     start = time.perf_counter()
-    while len(losses) < args.steps:
-        sampler.set_epoch(epoch)  # a new permutation each pass over the data, the same on every rank
-        for batch in loader:
+    while len(losses) < args.steps:  # as many passes over the data as the steps need
+        passes = bucketed_index_batches(lengths, global_batch, generator=generator, drop_last=True)
+        for index in shard_batches(passes, ctx.world_size, ctx.rank):
+            index = torch.tensor(index)
+            batch = trim_padding({k: v[index] for k, v in train_data.items()})
             batch = {k: v.to(ctx.device) for k, v in batch.items()}
-            lrs.append(scheduler.get_last_lr()[0])
+            lrs.append(scheduler.get_last_lr()[0])  # the encoder's rate this step
             # The step of course_lib.training (exercise 11.1). Under DDP, the backward inside it averages
             # the gradients across ranks while it runs; clipping then sees the averaged gradients.
             loss = training_step(ddp_model, batch, optimizer, scheduler, args.max_grad_norm)
@@ -380,7 +450,6 @@ def _run(args, ctx: DistributedContext) -> int:
                     tqdm.write(message, file=sys.stdout)  # prints above the bar instead of through it
             if step == args.steps:
                 break
-        epoch += 1
     progress.close()
     seconds = time.perf_counter() - start
 
@@ -390,17 +459,20 @@ def _run(args, ctx: DistributedContext) -> int:
         (out / f"fingerprint-rank{ctx.rank}.txt").write_text(weights_fingerprint(model) + "\n")
     if ctx.is_main:
         accuracy = evaluate(model, test_data, ctx.device)
+        constant = best_constant(test_data["labels"]).score
         save_checkpoint(model, out, tokenizer)
         metrics = {
             "steps": args.steps, "world_size": ctx.world_size, "batch_size_per_process": args.batch_size,
-            "global_batch_size": args.batch_size * ctx.world_size, "lr": args.lr, "warmup_steps": warmup,
-            "weight_decay": args.weight_decay, "seed": args.seed, "tiny": args.tiny,
-            "losses": losses, "learning_rates": lrs, "held_out_accuracy": accuracy,
-            "train_seconds": round(seconds, 2),
+            "global_batch_size": global_batch, "lr": args.lr, "head_lr": head_lr, "warmup_steps": warmup,
+            "weight_decay": args.weight_decay, "max_length": args.max_length, "seed": args.seed, "tiny": args.tiny,
+            "train_sentences": len(lengths), "losses": losses, "learning_rates": lrs,
+            "held_out_accuracy": accuracy, "held_out_sentences": len(test_data["labels"]),
+            "best_constant_accuracy": constant, "train_seconds": round(seconds, 2),
         }
         (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
         say(f"trained {args.steps} steps in {seconds:.1f} s; loss {losses[0]:.4f} -> {losses[-1]:.4f}; "
-            f"held-out accuracy {accuracy:.3f} ({len(test_data['labels'])} examples)")
+            f"held-out accuracy {accuracy:.3f} on {len(test_data['labels'])} test sentences "
+            f"(best constant on them {constant:.3f})")
         say(f"saved the fine-tuned model to {out}/ (config.json, model.safetensors, tokenizer, metrics.json)")
     if ctx.distributed:
         import torch.distributed as dist

@@ -204,7 +204,7 @@ def test_finetune_one_step_does_not_train_at_lr_zero(tmp_path, monkeypatch):
     monkeypatch.delenv("COURSE_ENCODER", raising=False)
     out = tmp_path / "run"
     finetune.main(["--tiny", "--steps", "1", "--train-size", "16", "--test-size", "4", "--batch-size", "8",
-                   "--out", str(out)])
+                   "--lr", "5e-5", "--out", str(out)])
     import json
 
     metrics = json.loads((out / "metrics.json").read_text())
