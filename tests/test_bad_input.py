@@ -7,6 +7,7 @@ where there is one, the fix: ``.long()``, ``.float()``, ``torch.tensor``, ``mode
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
 
 import numpy as np
@@ -700,3 +701,25 @@ def test_lab_port_option_wins_over_a_bad_port_variable(monkeypatch, capsys):
     with pytest.raises(SystemExit) as done:
         lab.main([])
     assert done.value.code == 2 and "PORT must be a number from 1024 to 65535, not 80" in capsys.readouterr().err
+
+
+def test_finetune_max_length_too_short_for_the_special_tokens_is_one_line(tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        finetune.main(["--tiny", "--max-length", "1", "--out", str(tmp_path / "out")])
+    message = str(exit_info.value)
+    assert message.startswith("python -m course_lib.finetune: error: max_length must be an integer >= 3")
+    assert "\n" not in message
+
+
+def test_finetune_damaged_checkpoint_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_ENCODER", "")
+    from course_lib.pretrained import packaged_encoder_dir
+
+    damaged = tmp_path / "encoder"
+    shutil.copytree(packaged_encoder_dir(), damaged)
+    (damaged / "model.safetensors").write_bytes(b"garbage")
+    with pytest.raises(SystemExit) as exit_info:
+        finetune.main(["--encoder", str(damaged), "--steps", "1", "--train-size", "64", "--test-size", "32",
+                       "--out", str(tmp_path / "out")])
+    message = str(exit_info.value)
+    assert "model.safetensors is not a readable checkpoint" in message and "\n" not in message
