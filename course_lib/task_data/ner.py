@@ -45,6 +45,7 @@ __all__ = [
     "make_ner_fold",
     "lookup_tags",
     "entity_counts_by_name",
+    "context_tags",
 ]
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"]
@@ -100,24 +101,6 @@ class NERExample:
 NAME_POOLS = ("unseen", "seen", "all")
 
 
-def _split(items: list, pool: str) -> list:
-    """``"seen"``: the first three quarters (the training names); ``"unseen"``: the last quarter,
-    which no training sentence uses; ``"all"``: both."""
-    cut = len(items) - len(items) // 4
-    return {"seen": items[:cut], "unseen": items[cut:], "all": items}[pool]
-
-
-def _entity(kind: str, rng: random.Random, pool: str) -> list[str]:
-    if kind == "PER":
-        first, last = rng.choice(_split(FIRST_NAMES, pool)), rng.choice(_split(SURNAMES, pool))
-        return rng.choice([[first, last], [first, last], [last], [first]])
-    if kind == "LOC":
-        return list(rng.choice(_split(PLACES, pool)))
-    if kind == "ORG":
-        return list(rng.choice(_split(ORGS, pool)))
-    raise ValueError(f"unknown entity type {kind!r}")
-
-
 def make_ner_data(n: int, seed: int = 0, split: str = "train", names: str = "unseen") -> list[NERExample]:
     """``n`` seeded sentences with BIO tags.
 
@@ -127,30 +110,7 @@ def make_ner_data(n: int, seed: int = 0, split: str = "train", names: str = "uns
     ``"all"`` every name. ``names`` is ignored for the training split. Use different seeds for
     different sets.
     """
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    if names not in NAME_POOLS:
-        raise ValueError(f"names must be one of {NAME_POOLS}, got {names!r}")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:  # True is an int in Python: not a count
-        raise ValueError(f"n must be a number of sentences >= 0 (an int), got {n!r}")
-    pool = "seen" if split == "train" else names
-    key = f"ner-{split}-{seed}" if split == "train" or names == "unseen" else f"ner-{split}-{names}-{seed}"
-    rng = random.Random(key)
-    examples = []
-    for _ in range(n):
-        words: list[str] = []
-        tags: list[str] = []
-        for piece in rng.choice(TEMPLATES).split():
-            if piece.startswith("{") and piece.endswith("}"):
-                kind = piece[1:-1]
-                entity = _entity(kind, rng, pool)
-                words += entity
-                tags += [f"B-{kind}"] + [f"I-{kind}"] * (len(entity) - 1)
-            else:
-                words.append(piece)
-                tags.append("O")
-        examples.append(NERExample(words, tags))
-    return examples
+    return make_ner_fold(n, NUM_FOLDS - 1, seed, split, names)  # the last quarter of every list held out
 
 
 def _as_tags(sequence: Sequence) -> list[str]:
@@ -321,3 +281,54 @@ def entity_counts_by_name(sentences: Sequence[Sequence[str]], true_tags: Sequenc
             target = overlapping[0] if overlapping else span
             groups.setdefault(" ".join(words[target[1] : target[2] + 1]).lower(), [0, 0, 0])[2] += 1
     return groups
+
+
+def context_tags(train: Sequence[NERExample], sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+    """A table of contexts: the strongest simple tagger for names that training never showed.
+
+    A word seen in ``train`` gets its most frequent training type, as in :func:`lookup_tags`. A word never
+    seen there gets the type that training words had most often *between the same two neighbours*
+    (left and right word, lower-cased; a neighbour that is a name, or unknown, counts as ``<name>``, so
+    "Chidi Okonkwo for" and "Anna Kowalczyk for" look alike). If that pair never occurs in training, the
+    left neighbour alone decides, then the right one, then "O". ``B-``/``I-`` as in :func:`lookup_tags`.
+    It needs no training step: only counts over the training sentences."""
+    if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
+        raise TypeError("sentences must be a list of sentences, each a list of words")
+    word_counts: dict[str, dict[str, int]] = {}
+    for example in train:
+        if not isinstance(example, NERExample):
+            raise TypeError(f"train must hold NERExample items, got {type(example).__name__}")
+        for word, tag in zip(example.words, example.tags):
+            table = word_counts.setdefault(word.lower(), {})
+            kind = "O" if tag == "O" else tag[2:]
+            table[kind] = table.get(kind, 0) + 1
+    best = {word: max(sorted(table), key=table.get) for word, table in word_counts.items()}
+
+    def neighbour(words: Sequence[str], i: int) -> str:
+        if i < 0 or i >= len(words):
+            return "<edge>"
+        word = words[i].lower()
+        return word if best.get(word) == "O" else "<name>"
+
+    contexts: dict[tuple, dict[str, int]] = {}
+    for example in train:
+        for i, tag in enumerate(example.tags):
+            kind = "O" if tag == "O" else tag[2:]
+            left, right = neighbour(example.words, i - 1), neighbour(example.words, i + 1)
+            for key in ((left, right), (left, None), (None, right)):
+                table = contexts.setdefault(key, {})
+                table[kind] = table.get(kind, 0) + 1
+    result = []
+    for sentence in sentences:
+        tags, previous = [], "O"
+        for i, word in enumerate(sentence):
+            kind = best.get(word.lower())
+            if kind is None:
+                left, right = neighbour(sentence, i - 1), neighbour(sentence, i + 1)
+                table = next((contexts[key] for key in ((left, right), (left, None), (None, right)) if key in contexts),
+                             {"O": 1})
+                kind = max(sorted(table), key=table.get)
+            tags.append("O" if kind == "O" else f"{'I' if kind == previous else 'B'}-{kind}")
+            previous = kind
+        result.append(tags)
+    return result
