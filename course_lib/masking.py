@@ -20,7 +20,7 @@ import torch
 
 from .losses.pretraining import IGNORE_INDEX
 
-__all__ = ["mask_tokens", "special_tokens_mask", "masking_shares"]
+__all__ = ["mask_tokens", "special_tokens_mask", "masking_shares", "whole_word_mask"]
 
 
 def special_tokens_mask(input_ids: torch.Tensor, tokenizer) -> torch.Tensor:
@@ -128,3 +128,160 @@ def masking_shares(original: torch.Tensor, inputs: torch.Tensor, labels: torch.T
         "n_selected": n_selected,
         "n_candidates": int(candidates.sum()),
     }
+
+
+def _word_candidates(tokens: list[str], continues: list[bool], skip: set[str]) -> list[list[int]]:
+    """Group token positions into words, as ``DataCollatorForWholeWordMask._whole_word_mask`` does.
+
+    [CLS] and [SEP] are skipped; a token joins the word before it when it starts with ``##`` (an
+    English WordPiece continuation) or when ``continues`` says so (word boundaries given by the caller).
+    """
+    words: list[list[int]] = []
+    for i, token in enumerate(tokens):
+        if token in skip:
+            continue
+        if words and (token.startswith("##") or continues[i]):
+            words[-1].append(i)
+        else:
+            words.append([i])
+    return words
+
+
+def whole_word_mask(
+    input_ids: torch.Tensor,
+    tokenizer,
+    word_ids=None,
+    mlm_probability: float = 0.15,
+    mask_replace_prob: float = 0.8,
+    random_replace_prob: float = 0.1,
+    max_predictions: int = 512,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Whole-word masking (全词掩码): choose *words* to predict, and mask all of a word's tokens together.
+
+    With token-level masking (``mask_tokens``) the model often sees ``[MASK] ##ization`` and only has to
+    finish a word it can already read. Whole-word masking takes that shortcut away: Google's BERT
+    release added it in May 2019 (the "Whole Word Masking" models of github.com/google-research/bert),
+    and Cui et al. (2019, "Pre-Training with Whole Word Masking for Chinese BERT", arXiv:1906.08101)
+    used it for Chinese.
+
+    Where do words come from?
+
+    - English WordPiece marks them: a ``##`` token continues the word before it. Nothing else is needed.
+    - Chinese text does not: BERT's tokenizer makes every character a token, and nothing in the tokens
+      says which characters form a word. A word segmenter decides (the Chinese BERT-wwm / RoBERTa-wwm
+      models used LTP) and the caller passes its result as ``word_ids``: per row, one entry per token,
+      the index of the word the token belongs to, ``None`` for special tokens and padding. This is the
+      form ``BatchEncoding.word_ids(i)`` returns, so the segmenter's words can be passed to a fast
+      tokenizer with ``is_split_into_words=True``. A token continues the previous word when its word
+      index equals that of the token before it (``[CLS]`` and ``[SEP]`` not counted).
+
+    Per row (as transformers 4.x's ``DataCollatorForWholeWordMask``): the words are shuffled, and
+    whole words are taken in that order until ``round(length * mlm_probability)`` tokens are chosen
+    (``length`` counts [CLS] and [SEP], not padding; at least 1, at most ``max_predictions``); a word
+    that would overshoot that budget is skipped. Chosen special tokens (an [UNK], say) are then dropped.
+    The chosen tokens get the 80/10/10 treatment of ``mask_tokens``, token by token.
+
+    Randomness, draw for draw the same as the collator: with a ``generator`` the words are shuffled
+    with ``torch.randperm(..., generator=generator)`` (the collator built with ``seed=...``); without
+    one, with Python's global ``random.shuffle`` and torch's global generator (the collator without a
+    seed). Every row is shuffled first, then the 80/10/10 draws are made for the whole ``[B, T]`` batch,
+    so parity needs ``T`` = the longest row (the collator pads to that). tests/test_whole_word_mask.py
+    checks this against transformers 4.57; transformers 5 removed ``DataCollatorForWholeWordMask`` (its
+    ``DataCollatorForLanguageModeling(whole_word_mask=True)`` draws differently), so there the test skips.
+
+    ``input_ids``: ``[B, T]`` token ids, padded on the right. Returns ``(inputs, labels)`` as
+    ``mask_tokens`` does: labels hold the original id at chosen positions and -100 elsewhere.
+    """
+    import random
+
+    if getattr(tokenizer, "mask_token", None) is None or getattr(tokenizer, "mask_token_id", None) is None:
+        raise ValueError(
+            "this tokenizer has no mask token, which masked-language-model training needs "
+            "(use a BERT-style tokenizer, or a causal LM objective instead)"
+        )
+    mlm_probability = _check_probability("mlm_probability", mlm_probability)
+    mask_replace_prob = _check_probability("mask_replace_prob", mask_replace_prob)
+    random_replace_prob = _check_probability("random_replace_prob", random_replace_prob)
+    if mask_replace_prob + random_replace_prob > 1.0:
+        raise ValueError(
+            f"mask_replace_prob + random_replace_prob must not exceed 1, got "
+            f"{mask_replace_prob} + {random_replace_prob} = {mask_replace_prob + random_replace_prob}"
+        )
+    if isinstance(max_predictions, bool) or not isinstance(max_predictions, int) or max_predictions < 1:
+        raise ValueError(f"max_predictions must be a positive int, got {max_predictions!r}")
+    if not isinstance(input_ids, torch.Tensor):
+        raise TypeError(
+            f"input_ids must be a torch.Tensor of token ids, got {type(input_ids).__name__}; convert with torch.tensor(...)"
+        )
+    if input_ids.dtype not in (torch.long, torch.int):
+        raise ValueError(f"input_ids must hold integer token ids (torch.long), got dtype {input_ids.dtype}; use .long()")
+    if input_ids.dim() != 2:
+        raise ValueError(
+            f"input_ids must have shape [batch, tokens], got {tuple(input_ids.shape)}; for one sequence use input_ids[None]"
+        )
+    n_rows, width = input_ids.shape
+    if word_ids is not None:
+        if isinstance(word_ids, torch.Tensor) or len(word_ids) != n_rows:
+            raise ValueError(
+                f"word_ids must be a list with one list per row of input_ids ({n_rows} rows), "
+                f"got {type(word_ids).__name__} of length {len(word_ids)}"
+            )
+        for r, row in enumerate(word_ids):
+            if len(row) != width:
+                raise ValueError(
+                    f"word_ids[{r}] has {len(row)} entries but input_ids has {width} tokens per row: "
+                    "give one word index (or None) per token, padding included, as BatchEncoding.word_ids(i) does"
+                )
+
+    pad_id = tokenizer.pad_token_id
+    skip = {tokenizer.cls_token, tokenizer.sep_token}
+    chosen = torch.zeros(n_rows, width, dtype=torch.bool)
+    for r in range(n_rows):
+        ids = input_ids[r].tolist()
+        length = width
+        while pad_id is not None and length > 0 and ids[length - 1] == pad_id:
+            length -= 1  # right padding is not part of the sequence
+        tokens = tokenizer.convert_ids_to_tokens(ids[:length])
+        continues = [False] * length
+        if word_ids is not None:
+            row = word_ids[r]
+            previous = None  # word index of the last token that is not [CLS]/[SEP]
+            for i in range(length):
+                if tokens[i] in skip:
+                    continue
+                continues[i] = row[i] is not None and row[i] == previous
+                previous = row[i]
+        words = _word_candidates(tokens, continues, skip)
+        if generator is not None:
+            words = [words[i] for i in torch.randperm(len(words), generator=generator).tolist()]
+        else:
+            random.shuffle(words)
+        budget = min(max_predictions, max(1, int(round(length * mlm_probability))))
+        n_chosen = 0
+        for word in words:
+            if n_chosen >= budget:
+                break
+            if n_chosen + len(word) > budget:
+                continue  # this word would overshoot the budget: try a shorter one
+            chosen[r, word] = True
+            n_chosen += len(word)
+
+    chosen &= ~special_tokens_mask(input_ids, tokenizer).cpu()
+    selected = chosen.to(input_ids.device)
+    inputs = input_ids.clone()
+    labels = input_ids.clone()
+    labels[~selected] = IGNORE_INDEX
+
+    # The 80/10/10 draws, in the same order as mask_tokens and the collator.
+    to_mask = torch.bernoulli(torch.full(labels.shape, mask_replace_prob), generator=generator).bool()
+    to_mask = to_mask.to(input_ids.device) & selected
+    inputs[to_mask] = tokenizer.mask_token_id
+    if mask_replace_prob == 1.0 or random_replace_prob == 0.0:
+        return inputs, labels
+    scaled = random_replace_prob / (1.0 - mask_replace_prob)
+    to_random = torch.bernoulli(torch.full(labels.shape, scaled), generator=generator).bool()
+    to_random = to_random.to(input_ids.device) & selected & ~to_mask
+    random_ids = torch.randint(len(tokenizer), labels.shape, dtype=torch.long, generator=generator)
+    inputs[to_random] = random_ids.to(input_ids.device, input_ids.dtype)[to_random]
+    return inputs, labels

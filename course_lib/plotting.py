@@ -33,6 +33,7 @@ def use_course_style() -> None:
             "svg.hashsalt": "course",  # deterministic SVG ids
         }
     )
+    use_cjk_fallback()  # Chinese labels get glyphs where a CJK font is installed; nothing changes elsewhere
 
 
 def new_axes(title: str, xlabel: str, ylabel: str, ax=None, figsize=None):
@@ -67,3 +68,58 @@ def plot_curves(curves: dict, title: str, xlabel: str, ylabel: str, ax=None, log
         ax.set_yscale("log")
     ax.legend()
     return ax
+
+
+# Fonts with Chinese glyphs, in order of preference: Noto Sans CJK / Source Han Sans (Linux, free), WenQuanYi
+# (Linux), SimHei and Microsoft YaHei (Windows), PingFang and Heiti (macOS), Arial Unicode MS (older Office).
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Arial Unicode MS",
+)
+
+
+def find_cjk_font(candidates=CJK_FONTS) -> str | None:
+    """The first of ``candidates`` (font family names) that matplotlib's font manager knows, or None."""
+    from matplotlib import font_manager
+
+    if isinstance(candidates, str):
+        candidates = (candidates,)
+    names = list(candidates)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"font names must be strings such as 'SimHei', got {name!r} ({type(name).__name__})")
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in names if name in installed), None)
+
+
+def use_cjk_fallback(candidates=CJK_FONTS) -> str | None:
+    """Let Chinese text in titles, labels and legends render as glyphs, not as empty boxes.
+
+    The course's font (DejaVu Sans) has no Chinese characters. When one of ``candidates`` is installed,
+    it is appended to ``font.family`` *after* the course's font: matplotlib (3.6+) takes every glyph from
+    the first family that has it, so Latin letters, digits and the minus sign look exactly as before,
+    and only Chinese characters come from the CJK font. ``axes.unicode_minus`` is set to False as well,
+    so a learner who later puts a CJK font first (the usual recipe, many of which lack the U+2212 minus)
+    still gets a minus sign instead of a box. Where no CJK font is installed nothing changes; install one
+    (for example the Noto Sans CJK or WenQuanYi packages of your system) and restart the kernel.
+
+    Returns the font used, or None. ``use_course_style`` calls this.
+    """
+    font = find_cjk_font(candidates)
+    if font is None:
+        return None
+    family = matplotlib.rcParams["font.family"]
+    family = [family] if isinstance(family, str) else list(family)
+    if font not in family:
+        matplotlib.rcParams["font.family"] = [*family, font]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return font
