@@ -34,3 +34,14 @@ def test_mlm_constant_is_repeatable_for_a_seed():
     b = corpus.input_blind_baselines(data, tok, seed=5)["mlm_best_constant"]
     assert a == b and isinstance(a, float)
     assert torch.is_tensor(data["input_ids"])
+
+
+def test_sentence_lookup_fills_masks_of_sentences_it_has_seen():
+    tok = corpus.corpus_tokenizer()
+    pairs = corpus.make_nsp_pairs(corpus.generate_documents(60, seed=0), seed=0)
+    data = corpus.encode_pairs(pairs[-80:], tok)
+    seen = corpus.input_blind_baselines(data, tok, train=data)["mlm_sentence_lookup"]
+    other = corpus.encode_pairs(corpus.make_nsp_pairs(corpus.generate_documents(5, seed=9), seed=9)[:4], tok)
+    partial = corpus.input_blind_baselines(data, tok, train=other)["mlm_sentence_lookup"]
+    assert seen > 0.9 and partial < seen   # a table of the very sentences fills nearly every mask
+    assert "mlm_sentence_lookup" not in corpus.input_blind_baselines(data, tok)

@@ -265,7 +265,7 @@ def evaluate(model, data, tokenizer, seed: int = 123) -> dict[str, float]:
             "nsp_accuracy": nsp_acc}
 
 
-def input_blind_baselines(data, tokenizer, seed: int = 123) -> dict[str, float]:
+def input_blind_baselines(data, tokenizer, seed: int = 123, train=None) -> dict[str, float]:
     """What :func:`evaluate`'s two accuracies must beat, on the same pairs and the same masked positions.
 
     - ``mlm_best_constant``: always answer the piece that is most often the masked one on this set (the best
@@ -273,8 +273,14 @@ def input_blind_baselines(data, tokenizer, seed: int = 123) -> dict[str, float]:
     - ``nsp_best_constant``: always answer the more frequent NSP label of this set;
     - ``nsp_same_animal_rule``: "B follows A" exactly when A and B name the same animal. Every negative pair
       of this corpus takes B from a document about another animal, so this one-line lexical rule is the
-      strongest simple baseline of the corpus's NSP task.
+      strongest simple baseline of the corpus's NSP task;
+    - ``mlm_sentence_lookup`` (only with ``train``, the encoded training pairs): fill each masked piece from the
+      training sentences that agree with every piece that was *not* selected for masking (the most common piece
+      among them at that position). On a corpus of a few dozen distinct sentences this table is the strongest
+      simple MLM baseline: it is what memorising the sentences gives.
     """
+    from collections import Counter
+
     from ..losses import IGNORE_INDEX
 
     generator = torch.Generator().manual_seed(seed)  # the masks evaluate() draws with the same seed
@@ -290,11 +296,38 @@ def input_blind_baselines(data, tokenizer, seed: int = 123) -> dict[str, float]:
     for ids, types, mask in zip(data["input_ids"], data["token_type_ids"], data["attention_mask"]):
         a, b = ids[(types == 0) & (mask == 1)], ids[(types == 1) & (mask == 1)]
         rule.append(0 if animal(a) == animal(b) else 1)  # label 0 = "B follows A"
-    return {
+    result = {
         "mlm_best_constant": torch.bincount(targets).max().item() / targets.numel(),
         "nsp_best_constant": torch.bincount(nsp).max().item() / nsp.numel(),
         "nsp_same_animal_rule": (torch.tensor(rule) == nsp).float().mean().item(),
     }
+    if train is None:
+        return result
+
+    def segments(ids, types, mask):  # the pieces of sentence A and of sentence B ([CLS]/[SEP] included)
+        return [ids[(types == t) & (mask == 1)] for t in (0, 1)]
+
+    known: dict[int, list[tuple[int, ...]]] = {}
+    for row in zip(train["input_ids"], train["token_type_ids"], train["attention_mask"]):
+        for seg in segments(*row):
+            known.setdefault(len(seg), []).append(tuple(seg.tolist()))
+    known = {length: sorted(set(rows)) for length, rows in known.items()}
+    fallback = int(torch.bincount(targets).argmax())
+    hits = total = 0
+    for ids, labels, types, mask in zip(batch["input_ids"], batch["labels"], data["token_type_ids"],
+                                        data["attention_mask"]):
+        for seg_ids, seg_labels in zip(segments(ids, types, mask), segments(labels, types, mask)):
+            chosen = (seg_labels != IGNORE_INDEX).nonzero().squeeze(1).tolist()
+            if not chosen:
+                continue
+            kept = [i for i in range(len(seg_ids)) if i not in chosen]
+            matches = [t for t in known.get(len(seg_ids), []) if all(t[i] == int(seg_ids[i]) for i in kept)]
+            for i in chosen:
+                guess = Counter(t[i] for t in matches).most_common(1)[0][0] if matches else fallback
+                hits += guess == int(seg_labels[i])
+                total += 1
+    result["mlm_sentence_lookup"] = hits / total
+    return result
 
 
 @torch.no_grad()
