@@ -16,6 +16,10 @@ arXiv:1806.03822), and the right prediction is "no answer" ([CLS]).
 The held-out split draws people, places and employers partly from names the training split never
 uses (the last quarter of each list).
 
+``make_synonym_qa_data`` (notebook 08's training task) asks for a job by a synonym that is not in the
+context ("Which job in the text means doctor?" -> "physician"), with disjoint synonym pairs for
+training, validation and test, so that no word-matching rule can find the answer.
+
 Real data, when online (the same dictionary format, so ``encode_qa_examples`` takes it as is)::
 
     from datasets import load_dataset
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 import random
 
-__all__ = ["make_qa_data", "QUESTION_TEMPLATES"]
+__all__ = ["make_qa_data", "QUESTION_TEMPLATES", "make_synonym_qa_data", "JOB_SYNONYMS"]
 
 PEOPLE = ["Olga", "James", "Chidi", "Yuki", "Amara", "Diego", "Fatima", "Ingrid", "Tomasz", "Kwame",
           "Sofia", "Mateo", "Leila", "Rafael", "Bjorn", "Zofia"]
@@ -121,4 +125,97 @@ def make_qa_data(n: int, seed: int = 0, split: str = "train", unanswerable_fract
             example.update(field=field, asked=asked,
                            facts=[{key: v[key] for key in ("name", "city", "year", "job", "org")} for v, _ in facts])
         examples.append(example)
+    return examples
+
+
+# --------------------------------------------------------------------------------------------
+# Who is the doctor? Contexts and questions that name the same job in different words
+# --------------------------------------------------------------------------------------------
+
+# (word, synonym) pairs that share no WordPiece token, so that no word of the question appears in the context.
+# Training, validation and test use disjoint pairs: a held-out question names a job by a word pair the
+# model never saw during fine-tuning, so only what the encoder knew beforehand can link the two words.
+JOB_SYNONYMS = {
+    "train": [("physician", "doctor"), ("attorney", "lawyer"), ("instructor", "teacher"), ("chef", "cook"),
+              ("author", "writer"), ("painter", "artist"), ("singer", "vocalist"), ("cop", "policeman"),
+              ("reporter", "journalist"), ("sailor", "mariner"), ("scientist", "researcher"),
+              ("judge", "magistrate"), ("priest", "clergyman"), ("pupil", "student"), ("professor", "lecturer"),
+              ("programmer", "coder"), ("manager", "boss"), ("mechanic", "repairman"), ("tailor", "dressmaker"),
+              ("merchant", "trader"), ("athlete", "sportsman"), ("banker", "financier"),
+              ("carpenter", "woodworker"), ("comedian", "comic"), ("boxer", "fighter"), ("gardener", "landscaper"),
+              ("musician", "instrumentalist"), ("composer", "songwriter"), ("actor", "performer"),
+              ("photographer", "cameraman"), ("clerk", "secretary"), ("cowboy", "rancher"), ("monk", "friar"),
+              ("shopkeeper", "retailer"), ("psychiatrist", "shrink"), ("captain", "skipper"), ("spy", "agent"),
+              ("pastor", "minister"), ("astronaut", "spaceman"), ("king", "monarch")],
+    "validation": [("nanny", "babysitter"), ("hairdresser", "barber"), ("fisherman", "angler"), ("poet", "bard"),
+                   ("guard", "watchman"), ("cashier", "teller")],
+    "test": [("pilot", "aviator"), ("detective", "investigator"), ("translator", "interpreter"),
+             ("housekeeper", "maid"), ("janitor", "caretaker"), ("accountant", "bookkeeper"),
+             ("salesman", "vendor"), ("soldier", "serviceman"), ("waiter", "server"), ("chauffeur", "driver")],
+}
+SYNONYM_NAMES = ["Anna", "Ben", "Chloe", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Keiko",
+                 "Liam", "Maya", "Nikolai", "Omar", "Priya", "Quentin", "Rosa", "Samir", "Tara"]
+SYNONYM_FACTS = ["{name} is {art} {job}.", "{name} works as {art} {job}.", "{name} has a job as {art} {job}."]
+SYNONYM_QUESTIONS = ["Who is the {job}?", "Which person works as {art} {job}?", "Who has a job as {art} {job}?"]
+SYNONYM_JOB_QUESTIONS = ["Which job in the text means {job}?", "What does the text call the {job}?",
+                         "Which word here means {art} {job}?"]
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def make_synonym_qa_data(n: int, seed: int = 0, split: str = "train", people: int = 3, answer: str = "job") -> list[dict]:
+    """``n`` SQuAD-format examples whose question names a job with a synonym of the context's word.
+
+    Each context introduces ``people`` people (2 to 4), one sentence each, with jobs from distinct pairs of
+    ``JOB_SYNONYMS[split]``. The question names one of the jobs by the pair's *other* word, so no word of
+    it occurs in the context. With ``answer="job"`` (the default) it asks for the context's word::
+
+        {"context": "Anna is a physician. Ben works as a pilot. Chloe has a job as a chef.",
+         "question": "Which job in the text means doctor?",
+         "answers": {"text": ["physician"], "answer_start": [10]}}
+
+    With ``answer="name"`` it asks who holds the job ("Who is the doctor?") and the answer is the person's
+    name ("Anna"): one step more, from the matching job word to the name in its sentence.
+
+    Which word of a pair is in the context and which in the question is drawn at random. The splits
+    ("train", "validation", "test") use disjoint synonym pairs (names are shared). Each example also carries
+    ``"names"`` (the people in context order), ``"asked"`` (the index of the asked person among them) and
+    ``"pair"`` (the synonym pair asked about, for grouping results by pair).
+    """
+    if split not in JOB_SYNONYMS:
+        raise ValueError(f"split must be one of {sorted(JOB_SYNONYMS)}, got {split!r}")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"n must be a number of examples >= 0 (an int), got {n!r}")
+    if not isinstance(people, int) or isinstance(people, bool) or not 2 <= people <= 4:
+        raise ValueError(f"people must be an int from 2 to 4 (people named in a context), got {people!r}")
+    if answer not in ("job", "name"):
+        raise ValueError(f"answer must be 'job' (the context's word for the job) or 'name' (who holds it), got {answer!r}")
+    rng = random.Random(f"synonym-qa-{split}-{seed}")
+    pairs = JOB_SYNONYMS[split]
+    examples = []
+    for k in range(n):
+        names = rng.sample(SYNONYM_NAMES, people)
+        jobs = rng.sample(pairs, people)
+        flips = [rng.random() < 0.5 for _ in range(people)]  # True: the context uses the pair's second word
+        context, starts = "", []
+        for name, pair, flip in zip(names, jobs, flips):
+            word = pair[1] if flip else pair[0]
+            sentence = rng.choice(SYNONYM_FACTS).format(name=name, art=_article(word), job=word)
+            starts.append(len(context) + (1 if context else 0))
+            context = f"{context} {sentence}" if context else sentence
+        asked = rng.randrange(people)
+        other_word = jobs[asked][0] if flips[asked] else jobs[asked][1]
+        if answer == "name":
+            question = rng.choice(SYNONYM_QUESTIONS).format(art=_article(other_word), job=other_word)
+            text, start = names[asked], starts[asked]
+        else:
+            question = rng.choice(SYNONYM_JOB_QUESTIONS).format(art=_article(other_word), job=other_word)
+            text = jobs[asked][1] if flips[asked] else jobs[asked][0]
+            start = context.index(f" {text}.", starts[asked]) + 1
+        assert context[start:start + len(text)] == text
+        examples.append({"id": f"synonym-qa-{split}-{seed}-{k}", "context": context, "question": question,
+                         "answers": {"text": [text], "answer_start": [start]},
+                         "names": names, "asked": asked, "pair": jobs[asked]})
     return examples
