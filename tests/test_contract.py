@@ -209,7 +209,10 @@ def test_finetune_evaluate_is_predict_plus_accuracy():
 
     config = tiny_config(num_labels=2)
     model = course_lib.BertForSequenceClassification(config).eval()
-    data = {"input_ids": torch.randint(1, config.vocab_size, (9, 5)), "labels": torch.randint(0, 2, (9,))}
+    mask = torch.ones(9, 5, dtype=torch.long)
+    mask[::2, 3:] = 0  # some padding: evaluation cuts each batch to its longest sentence
+    data = {"input_ids": torch.randint(1, config.vocab_size, (9, 5)), "attention_mask": mask,
+            "labels": torch.randint(0, 2, (9,))}
     value = finetune.evaluate(model, data, torch.device("cpu"), batch_size=4)
     assert value == pytest.approx(training.accuracy(training.predict(model, data), data["labels"]))
     assert value * 9 == pytest.approx(round(value * 9))  # an exact share of the 9 examples

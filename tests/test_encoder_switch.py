@@ -41,7 +41,8 @@ def test_the_check_catches_a_direct_load():
 
 @pytest.fixture(scope="module")
 def other_shaped_encoder(tmp_path_factory):
-    """A small random BERT with another hidden size (96, 3 heads, 2 layers), saved with the packaged tokenizer."""
+    """A small random BERT with another hidden size (96, 3 heads; 6 layers like MiniLM, since 10 freezes the
+    first 5), saved with the packaged tokenizer."""
     import torch
     from transformers import BertConfig, BertModel
 
@@ -49,15 +50,17 @@ def other_shaped_encoder(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("encoder")
     torch.manual_seed(0)
-    config = BertConfig(hidden_size=96, num_attention_heads=3, num_hidden_layers=2, intermediate_size=192)
+    config = BertConfig(hidden_size=96, num_attention_heads=3, num_hidden_layers=6, intermediate_size=192)
     BertModel(config).save_pretrained(folder)
     load_tokenizer().save_pretrained(folder)
     return folder
 
 
-# Two notebooks that load the encoder for course_lib and for transformers, and whose checks do not depend on
-# what a pretrained encoder knows (06, 07, 08 assert that fine-tuning beats chance: a random encoder may not).
-# 01 compares the two models on the encoder; 10 fine-tunes it under three warmup settings.
+# Two notebooks that load the encoder for course_lib and for transformers. 01 compares the two models on the
+# encoder; 10 fine-tunes it under three warmup settings. Their asserts check what the text says about the
+# packaged MiniLM (what it attends to, that fine-tuning beats the baselines), which a random encoder need not
+# satisfy: the kernel runs with PYTHONOPTIMIZE=1, which strips assert statements, so this test checks that the
+# code runs end to end on another encoder and that the parity reports (printed, not asserted) still agree.
 @pytest.mark.parametrize("name", ["01_bert_backbone.ipynb", "10_lr_schedules_and_warmup.ipynb"])
 def test_notebook_runs_end_to_end_with_another_encoder(name, other_shaped_encoder, tmp_path, monkeypatch):
     from nbclient import NotebookClient
@@ -65,6 +68,7 @@ def test_notebook_runs_end_to_end_with_another_encoder(name, other_shaped_encode
     monkeypatch.setenv("COURSE_ENCODER", str(other_shaped_encoder))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TQDM_DISABLE", "1")
+    monkeypatch.setenv("PYTHONOPTIMIZE", "1")  # the kernel inherits it: claims about MiniLM are not checked here
     copy = tmp_path / name
     shutil.copy(ROOT / "notebooks" / name, copy)
     nb = nbformat.read(copy, as_version=4)
