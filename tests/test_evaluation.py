@@ -245,6 +245,7 @@ def test_seed_spread():
 
 
 def test_bag_of_words_learns_words():
+    pytest.importorskip("sklearn")  # not in the small transformers-4.57 environment
     from course_lib.evaluation import bag_of_words_baseline
     train = ["a good film", "good acting", "a bad film", "bad acting"] * 5
     labels = torch.tensor([1, 1, 0, 0] * 5)
