@@ -41,6 +41,25 @@ def _check_probability(name: str, value: float) -> float:
     return float(value)
 
 
+def _check_masking(tokenizer, mlm_probability, mask_replace_prob, random_replace_prob) -> tuple[float, float, float]:
+    """The checks both masking functions make: a tokenizer with a mask token, three probabilities, 80/10/10
+    shares that do not add up to more than 1."""
+    if getattr(tokenizer, "mask_token", None) is None or getattr(tokenizer, "mask_token_id", None) is None:
+        raise ValueError(
+            "this tokenizer has no mask token, which masked-language-model training needs "
+            "(use a BERT-style tokenizer, or a causal LM objective instead)"
+        )
+    mlm_probability = _check_probability("mlm_probability", mlm_probability)
+    mask_replace_prob = _check_probability("mask_replace_prob", mask_replace_prob)
+    random_replace_prob = _check_probability("random_replace_prob", random_replace_prob)
+    if mask_replace_prob + random_replace_prob > 1.0:
+        raise ValueError(
+            f"mask_replace_prob + random_replace_prob must not exceed 1, got "
+            f"{mask_replace_prob} + {random_replace_prob} = {mask_replace_prob + random_replace_prob}"
+        )
+    return mlm_probability, mask_replace_prob, random_replace_prob
+
+
 def mask_tokens(
     input_ids: torch.Tensor,
     tokenizer,
@@ -59,19 +78,8 @@ def mask_tokens(
 
     ``input_ids`` is not modified. Pass a seeded ``torch.Generator`` for reproducible masks.
     """
-    if getattr(tokenizer, "mask_token", None) is None or getattr(tokenizer, "mask_token_id", None) is None:
-        raise ValueError(
-            "this tokenizer has no mask token, which masked-language-model training needs "
-            "(use a BERT-style tokenizer, or a causal LM objective instead)"
-        )
-    mlm_probability = _check_probability("mlm_probability", mlm_probability)
-    mask_replace_prob = _check_probability("mask_replace_prob", mask_replace_prob)
-    random_replace_prob = _check_probability("random_replace_prob", random_replace_prob)
-    if mask_replace_prob + random_replace_prob > 1.0:
-        raise ValueError(
-            f"mask_replace_prob + random_replace_prob must not exceed 1, got "
-            f"{mask_replace_prob} + {random_replace_prob} = {mask_replace_prob + random_replace_prob}"
-        )
+    mlm_probability, mask_replace_prob, random_replace_prob = _check_masking(
+        tokenizer, mlm_probability, mask_replace_prob, random_replace_prob)
     if not isinstance(input_ids, torch.Tensor):
         raise TypeError(
             f"input_ids must be a torch.Tensor of token ids, got {type(input_ids).__name__}; convert with torch.tensor(...)"
@@ -195,19 +203,8 @@ def whole_word_mask(
     """
     import random
 
-    if getattr(tokenizer, "mask_token", None) is None or getattr(tokenizer, "mask_token_id", None) is None:
-        raise ValueError(
-            "this tokenizer has no mask token, which masked-language-model training needs "
-            "(use a BERT-style tokenizer, or a causal LM objective instead)"
-        )
-    mlm_probability = _check_probability("mlm_probability", mlm_probability)
-    mask_replace_prob = _check_probability("mask_replace_prob", mask_replace_prob)
-    random_replace_prob = _check_probability("random_replace_prob", random_replace_prob)
-    if mask_replace_prob + random_replace_prob > 1.0:
-        raise ValueError(
-            f"mask_replace_prob + random_replace_prob must not exceed 1, got "
-            f"{mask_replace_prob} + {random_replace_prob} = {mask_replace_prob + random_replace_prob}"
-        )
+    mlm_probability, mask_replace_prob, random_replace_prob = _check_masking(
+        tokenizer, mlm_probability, mask_replace_prob, random_replace_prob)
     if isinstance(max_predictions, bool) or not isinstance(max_predictions, int) or max_predictions < 1:
         raise ValueError(f"max_predictions must be a positive int, got {max_predictions!r}")
     if not isinstance(input_ids, torch.Tensor):
