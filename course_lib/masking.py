@@ -87,30 +87,37 @@ def mask_tokens(
     if input_ids.dtype not in (torch.long, torch.int):
         raise ValueError(f"input_ids must hold integer token ids (torch.long), got dtype {input_ids.dtype}; use .long()")
 
-    inputs = input_ids.clone()
-    labels = input_ids.clone()
-
     # 1. Select: a Bernoulli(p) draw per token, with probability 0 at special tokens.
-    probability = torch.full(labels.shape, mlm_probability)
+    probability = torch.full(input_ids.shape, mlm_probability)
     probability.masked_fill_(special_tokens_mask(input_ids, tokenizer).cpu(), 0.0)
     selected = torch.bernoulli(probability, generator=generator).bool().to(input_ids.device)
+    # 2-4. Replace the selected tokens 80/10/10 and label them.
+    return _replace_selected(input_ids, selected, tokenizer, mask_replace_prob, random_replace_prob, generator)
+
+
+def _replace_selected(input_ids, selected, tokenizer, mask_replace_prob, random_replace_prob, generator):
+    """The second half of both masking functions, with its random draws in the order the transformers collators
+    make them: labels keep the original id where ``selected`` and -100 elsewhere; of the selected tokens,
+    ``mask_replace_prob`` become [MASK], ``random_replace_prob`` a random id, the rest stay (still scored)."""
+    inputs = input_ids.clone()
+    labels = input_ids.clone()
     labels[~selected] = IGNORE_INDEX  # only selected tokens are scored
 
-    # 2. Of the selected, mask_replace_prob become [MASK].
+    # Of the selected, mask_replace_prob become [MASK].
     to_mask = torch.bernoulli(torch.full(labels.shape, mask_replace_prob), generator=generator).bool()
     to_mask = to_mask.to(input_ids.device) & selected
     inputs[to_mask] = tokenizer.mask_token_id
     if mask_replace_prob == 1.0 or random_replace_prob == 0.0:
         return inputs, labels
 
-    # 3. Of the selected and not masked, a share becomes a random token. The probability is
+    # Of the selected and not masked, a share becomes a random token. The probability is
     # rescaled to what is left: 0.1 / (1 - 0.8) = 0.5 of the remaining 20 % is 10 % overall.
     scaled = random_replace_prob / (1.0 - mask_replace_prob)
     to_random = torch.bernoulli(torch.full(labels.shape, scaled), generator=generator).bool()
     to_random = to_random.to(input_ids.device) & selected & ~to_mask
     random_ids = torch.randint(len(tokenizer), labels.shape, dtype=torch.long, generator=generator)
     inputs[to_random] = random_ids.to(input_ids.device, input_ids.dtype)[to_random]
-    # 4. The rest of the selected tokens (10 % by default) stay as they were, but are still scored.
+    # The rest of the selected tokens (10 % by default) stay as they were, but are still scored.
     return inputs, labels
 
 
@@ -266,19 +273,5 @@ def whole_word_mask(
 
     chosen &= ~special_tokens_mask(input_ids, tokenizer).cpu()
     selected = chosen.to(input_ids.device)
-    inputs = input_ids.clone()
-    labels = input_ids.clone()
-    labels[~selected] = IGNORE_INDEX
-
     # The 80/10/10 draws, in the same order as mask_tokens and the collator.
-    to_mask = torch.bernoulli(torch.full(labels.shape, mask_replace_prob), generator=generator).bool()
-    to_mask = to_mask.to(input_ids.device) & selected
-    inputs[to_mask] = tokenizer.mask_token_id
-    if mask_replace_prob == 1.0 or random_replace_prob == 0.0:
-        return inputs, labels
-    scaled = random_replace_prob / (1.0 - mask_replace_prob)
-    to_random = torch.bernoulli(torch.full(labels.shape, scaled), generator=generator).bool()
-    to_random = to_random.to(input_ids.device) & selected & ~to_mask
-    random_ids = torch.randint(len(tokenizer), labels.shape, dtype=torch.long, generator=generator)
-    inputs[to_random] = random_ids.to(input_ids.device, input_ids.dtype)[to_random]
-    return inputs, labels
+    return _replace_selected(input_ids, selected, tokenizer, mask_replace_prob, random_replace_prob, generator)
