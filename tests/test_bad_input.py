@@ -16,11 +16,12 @@ import torch
 from transformers import BertConfig
 
 import course_lib
-from course_lib import finetune, losses
-from course_lib.masking import mask_tokens
-from course_lib.optim import AdamL2, AdamW, LegacyTransformersAdamW, param_groups
-from course_lib.parity import ParityReport, parity_report
-from course_lib.schedules import get_scheduler
+from course_lib import losses
+from course_lib.training import finetune
+from course_lib.training.masking import mask_tokens
+from course_lib.training.optim import AdamL2, AdamW, LegacyTransformersAdamW, param_groups
+from course_lib.notebook.parity import ParityReport, parity_report
+from course_lib.training.schedules import get_scheduler
 from course_lib.task_data import corpus
 from course_lib.training import accuracy, predict, train, training_step
 
@@ -488,7 +489,7 @@ def test_finetune_errors_end_in_one_line(tmp_path, monkeypatch):
     with pytest.raises(SystemExit) as info:
         finetune.main(["--encoder", str(tmp_path / "missing"), "--out", str(tmp_path)])
     message = str(info.value)
-    assert message.startswith("python -m course_lib.finetune: error: no such checkpoint folder") and "\n" not in message
+    assert message.startswith("python -m course_lib.training.finetune: error: no such checkpoint folder") and "\n" not in message
 
 
 def test_numpy_positions_in_the_qa_model_say_torch_tensor(ids):
@@ -605,7 +606,7 @@ def test_loss_functions_called_directly_name_a_wrong_shape_or_order(call, messag
 
 
 def test_schedule_divisions_by_zero_are_named():
-    from course_lib import schedules
+    from course_lib.training import schedules
 
     with pytest.raises(ValueError, match="inverse_sqrt: timescale must be a positive number of steps, got 0"):
         schedules.inverse_sqrt(3, num_warmup_steps=0, timescale=0)
@@ -651,7 +652,7 @@ def test_evaluation_accuracy_does_not_broadcast_and_skips_minus_100_like_trainin
 
 
 def test_squad_metrics_takes_a_bare_string_as_the_one_gold_answer():
-    from course_lib.question_answering import squad_metrics
+    from course_lib.models.question_answering import squad_metrics
 
     assert squad_metrics(["Lyon", "Porto"], ["Lyon", "Porto"]) == {"exact_match": 100.0, "f1": 100.0}
     assert squad_metrics(["Lyon", "Porto"], ["Lyon", ["Braga", "porto"]])["exact_match"] == 100.0
@@ -663,7 +664,7 @@ def test_squad_metrics_takes_a_bare_string_as_the_one_gold_answer():
 
 def test_task_data_refuses_a_bool_count_and_string_labels():
     from course_lib.task_data import classification, ner, qa
-    from course_lib.token_classification import tokenize_and_align_labels
+    from course_lib.models.token_classification import tokenize_and_align_labels
 
     for make in (classification.sentiment, classification.similarity, ner.make_ner_data, qa.make_qa_data):
         with pytest.raises(ValueError, match=r"n must be .*\(an int\), got True"):
@@ -707,13 +708,13 @@ def test_finetune_max_length_too_short_for_the_special_tokens_is_one_line(tmp_pa
     with pytest.raises(SystemExit) as exit_info:
         finetune.main(["--tiny", "--max-length", "1", "--out", str(tmp_path / "out")])
     message = str(exit_info.value)
-    assert message.startswith("python -m course_lib.finetune: error: max_length must be an integer >= 3")
+    assert message.startswith("python -m course_lib.training.finetune: error: max_length must be an integer >= 3")
     assert "\n" not in message
 
 
 def test_finetune_damaged_checkpoint_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_ENCODER", "")
-    from course_lib.pretrained import packaged_encoder_dir
+    from course_lib.models.pretrained import packaged_encoder_dir
 
     damaged = tmp_path / "encoder"
     shutil.copytree(packaged_encoder_dir(), damaged)

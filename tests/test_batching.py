@@ -1,11 +1,11 @@
-"""course_lib.batching: dynamic padding cuts only padding, bucketing keeps every example exactly once,
+"""course_lib.training.data: dynamic padding cuts only padding, bucketing keeps every example exactly once,
 stays random across epochs, and really reduces padding; the logits do not change; bad input."""
 
 import pytest
 import torch
 
 from course_lib import BertForSequenceClassification
-from course_lib.batching import (
+from course_lib.training.data import (
     BucketBatchSampler,
     bucketed_batches,
     bucketed_index_batches,
@@ -90,7 +90,7 @@ def test_bucket_batch_sampler_with_a_data_loader():
     from torch.utils.data import DataLoader
     from torch.utils.data._utils.collate import default_collate
 
-    from course_lib.finetune import DictDataset
+    from course_lib.training.finetune import DictDataset
 
     data = right_padded(torch.randint(3, 30, (100,), generator=torch.Generator().manual_seed(3)), width=32)
     sampler = BucketBatchSampler(lengths_of(data), 10, seed=0, bucket_batches=5)

@@ -16,8 +16,8 @@ import transformers
 from transformers.activations import ACT2CLS
 
 import course_lib
-from course_lib import training
-from course_lib.backbone import ACTIVATIONS, PARAMETRIC_ACTIVATIONS
+from course_lib.training import loop as training  # the module, so a monkeypatch reaches train()
+from course_lib.models.backbone import ACTIVATIONS, PARAMETRIC_ACTIVATIONS
 from helpers import assert_grads_close, ours_from, random_batch, reference_model, tiny_config
 
 MODELS = ["BertModel", "BertForSequenceClassification", "BertForTokenClassification", "BertForMaskedLM",
@@ -134,8 +134,8 @@ def _tiny_run(step, seed=0, steps=3):
     config = tiny_config(num_labels=2, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     torch.manual_seed(seed)
     model = course_lib.BertForSequenceClassification(config).train()
-    optimizer = course_lib.optim.AdamW(course_lib.optim.param_groups(model, 0.01), lr=1e-3)
-    scheduler = course_lib.schedules.get_scheduler("linear", optimizer, num_warmup_steps=1, num_training_steps=steps)
+    optimizer = course_lib.training.optim.AdamW(course_lib.training.optim.param_groups(model, 0.01), lr=1e-3)
+    scheduler = course_lib.training.schedules.get_scheduler("linear", optimizer, num_warmup_steps=1, num_training_steps=steps)
     g = torch.Generator().manual_seed(seed + 1)
     losses = []
     for _ in range(steps):
@@ -168,7 +168,7 @@ def test_train_and_the_finetune_command_use_training_step(monkeypatch, tmp_path)
     data = {"input_ids": torch.randint(1, config.vocab_size, (8, 5)), "labels": torch.randint(0, 2, (8,))}
     training.train(course_lib.BertForSequenceClassification(config), data, steps=3, batch_size=4)
     assert len(calls) == 3
-    from course_lib import finetune
+    from course_lib.training import finetune
 
     finetune.main(["--tiny", "--steps", "2", "--train-size", "16", "--test-size", "4", "--batch-size", "8",
                    "--out", str(tmp_path)])
@@ -205,7 +205,7 @@ def test_train_draws_the_same_batches_as_before():
 
 
 def test_finetune_evaluate_is_predict_plus_accuracy():
-    from course_lib import finetune
+    from course_lib.training import finetune
 
     config = tiny_config(num_labels=2)
     model = course_lib.BertForSequenceClassification(config).eval()

@@ -1,4 +1,4 @@
-"""One encoder switch: every notebook gets its encoder through course_lib.pretrained, which honours
+"""One encoder switch: every notebook gets its encoder through course_lib.models.pretrained, which honours
 COURSE_ENCODER (the packaged MiniLM by default, a hub name or a local folder otherwise)."""
 
 import os
@@ -46,7 +46,7 @@ def other_shaped_encoder(tmp_path_factory):
     import torch
     from transformers import BertConfig, BertModel
 
-    from course_lib.pretrained import load_tokenizer
+    from course_lib.models.pretrained import load_tokenizer
 
     folder = tmp_path_factory.mktemp("encoder")
     torch.manual_seed(0)

@@ -9,7 +9,7 @@ from course_lib.exercises.ch00 import (
     check_max_abs_diff,
     check_within_tolerance,
 )
-from course_lib.parity import ParityReport
+from course_lib.notebook.parity import ParityReport
 from helpers import verdict_of
 
 # --- 0.1 ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import transformers
 from transformers import BertConfig
 
 import course_lib
-from course_lib.backbone import make_additive_mask
+from course_lib.models.backbone import make_additive_mask
 from course_lib.exercises.ch01 import (
     _count_parameters,
     _count_parameters_cases,

@@ -17,7 +17,7 @@ from course_lib.exercises.ch04 import (
     check_resize_rows,
     check_tied_gradient,
 )
-from course_lib.tying import count_parameters, resize_token_embeddings
+from course_lib.models.tying import count_parameters, resize_token_embeddings
 
 # ---- right answers --------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from course_lib.exercises import ch06
 from course_lib.exercises.ch06 import check_flatten_choices, check_multiple_choice_loss
-from course_lib.multiple_choice import flatten_choices
+from course_lib.models.multiple_choice import flatten_choices
 
 CHECKERS = [check_flatten_choices, check_multiple_choice_loss]
 

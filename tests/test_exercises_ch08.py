@@ -14,7 +14,7 @@ from course_lib.exercises.ch08 import (
     check_qa_loss,
 )
 from course_lib.losses import question_answering_loss
-from course_lib.question_answering import decode_span
+from course_lib.models.question_answering import decode_span
 from helpers import try_again
 
 # --- the chapter, its solutions and the references ------------------------------------------------

@@ -1,4 +1,4 @@
-"""`python -m course_lib.finetune`: one process, and the same command under torchrun with two processes.
+"""`python -m course_lib.training.finetune`: one process, and the same command under torchrun with two processes.
 
 The runs use ``--tiny`` (a 2-layer random BERT) so they take seconds. ``--dropout 0`` removes the only
 randomness that differs between ranks, which lets us check the defining property of data parallelism:
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from course_lib import finetune
+from course_lib.training import finetune
 
 # Tiny, memorisable runs: the first 64 movie-review sentences, 30 steps (7.5 passes) at a high lr (the head
 # at 10x, as in the capstone's recipe), so the loss falls clearly.
@@ -51,7 +51,7 @@ def _run(command: list[str]) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def single_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("single")
-    result = _run([sys.executable, "-m", "course_lib.finetune", *COMMON, "--batch-size", "16", "--out", str(out)])
+    result = _run([sys.executable, "-m", "course_lib.training.finetune", *COMMON, "--batch-size", "16", "--out", str(out)])
     assert "1 process (cpu)" in result.stdout
     return out
 
@@ -62,11 +62,11 @@ def ddp_run(tmp_path_factory) -> Path:
     # python -m torch.distributed.run is torchrun, from whichever environment runs the tests.
     result = _run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
                    "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
-                   "-m", "course_lib.finetune", *COMMON, "--batch-size", "8", "--out", str(out)])
+                   "-m", "course_lib.training.finetune", *COMMON, "--batch-size", "8", "--out", str(out)])
     assert "2 processes (gloo, cpu)" in result.stdout
     assert "16 global" in result.stdout
     # only rank 0 prints: one header line, one summary line
-    assert result.stdout.count("course_lib.finetune:") == 1, result.stdout
+    assert result.stdout.count("course_lib.training.finetune:") == 1, result.stdout
     assert result.stdout.count("held-out accuracy") == 1, result.stdout
     return out
 

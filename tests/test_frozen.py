@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from course_lib import BertForMultipleChoice, BertForSequenceClassification
-from course_lib.frozen import cache_lower_layers, drop_lower_layers
+from course_lib.training.frozen import cache_lower_layers, drop_lower_layers
 from helpers import random_batch, tiny_config
 
 

@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from course_lib import BertForSequenceClassification
-from course_lib.batching import bucketed_batches, trim_padding
-from course_lib.frozen import cache_lower_layers, cache_lower_layers_by_length, drop_lower_layers
-from course_lib.pooling import BertForMeanPooledClassification, predict_fast
+from course_lib.training.data import bucketed_batches, trim_padding
+from course_lib.training.frozen import cache_lower_layers, cache_lower_layers_by_length, drop_lower_layers
+from course_lib.models.pooling import BertForMeanPooledClassification, predict_fast
 from helpers import tiny_config
 
 

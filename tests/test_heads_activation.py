@@ -6,7 +6,7 @@ import torch
 import transformers
 
 import course_lib
-from course_lib.heads import Activation, activation_module
+from course_lib.models.heads import Activation, activation_module
 from tests.helpers import tiny_config
 
 

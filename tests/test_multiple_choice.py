@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from course_lib import BertForMultipleChoice, BertForSequenceClassification
 from course_lib.losses import multiple_choice_loss
-from course_lib.multiple_choice import flatten_choices
+from course_lib.models.multiple_choice import flatten_choices
 from helpers import ATTN_IMPLEMENTATIONS, assert_grads_close, ours_from, random_batch, reference_model, tiny_config
 
 BATCH, CHOICES, SEQ = 3, 4, 9

@@ -1,4 +1,4 @@
-"""course_lib.optim against torch.optim: AdamW and Adam(weight_decay) in float64, step by step.
+"""course_lib.training.optim against torch.optim: AdamW and Adam(weight_decay) in float64, step by step.
 
 Pattern: two identical copies of a small model, same batches, ours vs torch's optimiser, compare
 every parameter after every step. float64 so the only differences are rounding (~1e-16).
@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from course_lib.optim import AdamL2, AdamW, LegacyTransformersAdamW, param_groups
+from course_lib.training.optim import AdamL2, AdamW, LegacyTransformersAdamW, param_groups
 
 TOL = 1e-10
 STEPS = 150
@@ -187,7 +187,7 @@ def test_param_groups_rejects_a_fully_frozen_model():
 
 
 def test_compare_optimizer_steps_fused_adamw_makes_our_update():
-    from course_lib.optim import compare_optimizer_steps
+    from course_lib.training.optim import compare_optimizer_steps
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.LayerNorm(64), torch.nn.Linear(64, 3))
@@ -209,7 +209,7 @@ def test_compare_optimizer_steps_fused_adamw_makes_our_update():
 
 @pytest.mark.parametrize("steps", [0, -1, 1.5, True])
 def test_compare_optimizer_steps_rejects_bad_steps(steps):
-    from course_lib.optim import compare_optimizer_steps
+    from course_lib.training.optim import compare_optimizer_steps
 
     with pytest.raises(ValueError, match="steps must be an integer >= 1"):
         compare_optimizer_steps(torch.nn.Linear(2, 2), {"sgd": lambda m: torch.optim.SGD(m.parameters(), lr=0.1)}, steps=steps)

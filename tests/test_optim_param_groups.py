@@ -2,7 +2,7 @@
 
 import transformers
 
-from course_lib.optim import AdamW, format_param_groups, param_groups
+from course_lib.training.optim import AdamW, format_param_groups, param_groups
 from tests.helpers import tiny_config
 
 

@@ -5,8 +5,8 @@ import torch
 import transformers
 
 import course_lib
-from course_lib.parity import ParityReport, parity_report
-from course_lib.pretrained import adapt_state_dict, load_pretrained, packaged_encoder_dir
+from course_lib.notebook.parity import ParityReport, parity_report
+from course_lib.models.pretrained import adapt_state_dict, load_pretrained, packaged_encoder_dir
 from helpers import ours_from, random_batch, reference_model, tiny_config
 
 
@@ -68,7 +68,7 @@ def test_packaged_encoder_is_found_offline():
 
 
 def test_pretrained_minilm_matches_transformers():
-    tokenizer = course_lib.pretrained.load_tokenizer()
+    tokenizer = course_lib.models.pretrained.load_tokenizer()
     ours, report = course_lib.BertModel.from_pretrained(output_loading_info=True)
     assert report.missing_keys == [] and report.unexpected_keys == []
     theirs = transformers.BertModel.from_pretrained(str(packaged_encoder_dir())).eval()

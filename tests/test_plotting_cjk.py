@@ -1,4 +1,4 @@
-"""course_lib.plotting: Chinese labels render where a CJK font is installed; nothing changes where none is."""
+"""course_lib.notebook.plotting: Chinese labels render where a CJK font is installed; nothing changes where none is."""
 
 import warnings
 
@@ -7,7 +7,7 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")  # not in the small transformers-4.57 environment (.venv-hf4)
 matplotlib.use("Agg")
 
-from course_lib import plotting  # noqa: E402
+from course_lib.notebook import plotting  # noqa: E402
 
 
 def render_with_chinese_labels():

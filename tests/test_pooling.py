@@ -1,4 +1,4 @@
-"""course_lib.pooling: the masked mean ignores padding; the mean-pooled classifier has
+"""course_lib.models.pooling: the masked mean ignores padding; the mean-pooled classifier has
 transformers' keys, matches a transformers BertModel + masked mean, trains its head and encoder
 but not the pooler; predict_fast matches predict; bad input."""
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from course_lib import BertForSequenceClassification
-from course_lib.pooling import BertForMeanPooledClassification, masked_mean, mean_pooled_logits, predict_fast
+from course_lib.models.pooling import BertForMeanPooledClassification, masked_mean, mean_pooled_logits, predict_fast
 from course_lib.training import predict
 from helpers import ATTN_IMPLEMENTATIONS, random_batch, reference_model, tiny_config
 

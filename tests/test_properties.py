@@ -24,8 +24,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 import course_lib  # noqa: E402
 from course_lib import losses  # noqa: E402
-from course_lib.optim import AdamW  # noqa: E402
-from course_lib.schedules import get_scheduler  # noqa: E402
+from course_lib.training.optim import AdamW  # noqa: E402
+from course_lib.training.schedules import get_scheduler  # noqa: E402
 from helpers import reference_model, tiny_config  # noqa: E402
 
 FAST = settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow],
@@ -341,7 +341,7 @@ def test_an_all_zero_mask_row_is_named_wherever_it_is(batch, row):
 @given(st.lists(st.sampled_from(["Lyon", "the Porto", "Porto", "a lyon", ""]), min_size=1, max_size=6),
        st.integers(0, 2**16))
 def test_squad_metrics_reads_a_bare_string_gold_as_one_answer(golds, seed):
-    from course_lib.question_answering import squad_metrics
+    from course_lib.models.question_answering import squad_metrics
 
     predictions = [golds[(i + seed) % len(golds)] for i in range(len(golds))]
     assert squad_metrics(predictions, golds) == squad_metrics(predictions, [[g] for g in golds])

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from course_lib import BertForQuestionAnswering
 from course_lib.losses import clamp_span_positions, question_answering_loss, span_position_loss
-from course_lib.question_answering import (
+from course_lib.models.question_answering import (
     char_span_to_token_span,
     decode_span,
     encode_qa_examples,
@@ -100,7 +100,7 @@ def test_model_loss_is_the_named_function():
 
 
 def _tokenizer():
-    from course_lib.pretrained import load_tokenizer
+    from course_lib.models.pretrained import load_tokenizer
 
     return load_tokenizer()
 

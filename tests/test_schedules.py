@@ -1,4 +1,4 @@
-"""course_lib.schedules against transformers.get_scheduler: the lr of every group at every step.
+"""course_lib.training.schedules against transformers.get_scheduler: the lr of every group at every step.
 
 Runs on transformers 4.57 and 5.x. The one difference between them that matters here is noted
 where it is handled (inverse_sqrt's `timescale`).
@@ -11,8 +11,8 @@ import torch
 import transformers
 from torch import nn
 
-from course_lib import schedules
-from course_lib.schedules import SCHEDULES, get_scheduler
+from course_lib.training import schedules
+from course_lib.training.schedules import SCHEDULES, get_scheduler
 
 TRANSFORMERS_MAJOR = int(transformers.__version__.split(".")[0])
 

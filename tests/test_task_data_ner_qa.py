@@ -50,7 +50,7 @@ def test_ner_bad_name_pool_raises():
 
 
 def test_ner_words_split_into_several_wordpieces():
-    from course_lib.pretrained import load_tokenizer
+    from course_lib.models.pretrained import load_tokenizer
 
     tokenizer = load_tokenizer()
     examples = make_ner_data(20, seed=0)

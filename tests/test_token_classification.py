@@ -5,7 +5,7 @@ import torch
 
 from course_lib import BertForTokenClassification
 from course_lib.losses import IGNORE_INDEX, token_classification_loss, token_classification_loss_with_attention_mask
-from course_lib.token_classification import align_labels_with_tokens, tokenize_and_align_labels, word_predictions
+from course_lib.models.token_classification import align_labels_with_tokens, tokenize_and_align_labels, word_predictions
 from helpers import (
     ATTN_IMPLEMENTATIONS,
     TINY_CONFIGS,
@@ -100,7 +100,7 @@ def test_alignment_first_subtoken_keeps_label():
 
 
 def test_alignment_on_real_tokenizer():
-    from course_lib.pretrained import load_tokenizer
+    from course_lib.models.pretrained import load_tokenizer
 
     tokenizer = load_tokenizer()
     enc = tokenize_and_align_labels(tokenizer, [["Anna", "Kowalczyk", "visited", "Szczecin"]], [[1, 2, 0, 3]], max_length=12)
@@ -141,7 +141,7 @@ def test_alignment_with_too_few_word_labels_raises():
 
 
 def test_alignment_sentence_label_count_mismatch_raises():
-    from course_lib.pretrained import load_tokenizer
+    from course_lib.models.pretrained import load_tokenizer
 
     with pytest.raises(ValueError, match="sentence 0 has 2 words but 3 labels"):
         tokenize_and_align_labels(load_tokenizer(), [["a", "b"]], [[0, 0, 0]])

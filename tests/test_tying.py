@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import course_lib
-from course_lib.tying import (
+from course_lib.models.tying import (
     bias_is_linked,
     count_parameters,
     is_tied,

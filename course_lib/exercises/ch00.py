@@ -4,7 +4,7 @@
     Exercise 0.2  my_within_tolerance(ours, theirs, atol=1e-5, rtol=1e-5) -> bool
     Exercise 0.3  my_failing_rows(report)                                -> list of row names
 
-The rule is the one :mod:`course_lib.parity` prints: an output agrees when
+The rule is the one :mod:`course_lib.notebook.parity` prints: an output agrees when
 ``max |ours - theirs| <= atol + rtol * max |theirs|``, one tolerance per tensor, scaled by the
 *reference's* largest magnitude.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from ..parity import ParityReport, ParityRow
+from ..notebook.parity import ParityReport, ParityRow
 from . import Case, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_max_abs_diff", "check_within_tolerance", "check_failing_rows"]

@@ -1,7 +1,7 @@
 """Checkers for the exercises of notebook 03 (MLM masking and the pre-training variants).
 
 - 3.1 :func:`check_mlm_replacement`: the 80/10/10 replacement, given the selection and the draws
-  that ``course_lib.masking.mask_tokens`` makes;
+  that ``course_lib.training.masking.mask_tokens`` makes;
 - 3.2 :func:`check_shift_labels`: the causal-LM label shift (drop the first label, pad with -100);
 - 3.3 :func:`check_causal_mask`: the boolean "may attend" matrix of ``BertLMHeadModel``.
 
@@ -15,7 +15,7 @@ import copy
 
 import torch
 
-from ..backbone import make_additive_mask
+from ..models.backbone import make_additive_mask
 from ..losses.pretraining import IGNORE_INDEX, shift_labels_for_causal_lm
 from . import Case, Diagnosis, Verdict, checker, run_check
 
@@ -193,7 +193,7 @@ def check_shift_labels(fn, name: str) -> Verdict:
 
 def reference_causal_mask(attention_mask):
     """``[batch, T, T]`` booleans: query q may attend to key k when k <= q and k is not padding
-    (``course_lib.backbone.make_additive_mask(..., causal=True)`` without the head axis)."""
+    (``course_lib.models.backbone.make_additive_mask(..., causal=True)`` without the head axis)."""
     batch, length = attention_mask.shape
     additive = make_additive_mask(attention_mask, batch, length, torch.float32, attention_mask.device, causal=True)
     return additive[:, 0] == 0

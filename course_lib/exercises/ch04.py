@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..tying import _resized_rows
+from ..models.tying import _resized_rows
 from . import Case, Diagnosis, Verdict, _describe, as_number, checker, run_check
 
 __all__ = ["check_pretraining_parameter_count", "check_tied_gradient", "check_resize_rows",
@@ -215,7 +215,7 @@ def check_tied_gradient(fn, name: str) -> Verdict:
 
 
 def reference_resize_rows(old, new_num_tokens, fill):
-    """``course_lib.tying``'s resizing rule: keep the first rows, new rows = the mean old row
+    """``course_lib.models.tying``'s resizing rule: keep the first rows, new rows = the mean old row
     (``fill="mean"``, embeddings) or 0 (``fill="zero"``, biases)."""
     return _resized_rows(old, new_num_tokens, fill)
 

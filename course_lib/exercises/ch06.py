@@ -1,7 +1,7 @@
 """Checkers for the exercises of notebook 06 (multiple choice: one score per choice).
 
 - 6.1 :func:`check_flatten_choices`: ``[batch, choices, ...]`` -> ``[batch * choices, ...]``, row
-  ``b * choices + c`` = question b, choice c (``course_lib.multiple_choice.flatten_choices``);
+  ``b * choices + c`` = question b, choice c (``course_lib.models.multiple_choice.flatten_choices``);
 - 6.2 :func:`check_multiple_choice_loss`: from the ``[batch * choices, 1]`` scores to the
   cross-entropy over the choices, -100 questions skipped
   (``course_lib.losses.multiple_choice_loss``).
@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from ..losses.classification import IGNORE_INDEX, multiple_choice_loss
-from ..multiple_choice import flatten_choices
+from ..models.multiple_choice import flatten_choices
 from . import Case, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_flatten_choices", "check_multiple_choice_loss", "reference_multiple_choice_loss"]

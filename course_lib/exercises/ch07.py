@@ -4,7 +4,7 @@
     Exercise 7.2  my_token_loss(logits, labels, attention_mask)  -> mean cross-entropy over the labels not -100
     Exercise 7.3  my_entity_spans(tags)                          -> the entities of a BIO sentence, (type, first, last)
 
-The references are ``course_lib.token_classification.align_labels_with_tokens``,
+The references are ``course_lib.models.token_classification.align_labels_with_tokens``,
 ``course_lib.losses.token_classification_loss`` and ``course_lib.task_data.ner.entity_spans``. The
 inputs are fixed here and are not the notebook's: the ``word_ids`` are what the course tokenizer
 gives for other sentences (names of four and five pieces, a truncated sentence, padding).
@@ -25,7 +25,7 @@ from ..losses.token_and_span import (
     token_classification_loss_with_attention_mask,
 )
 from ..task_data.ner import LABELS, entity_spans
-from ..token_classification import align_labels_with_tokens
+from ..models.token_classification import align_labels_with_tokens
 from . import Case, Diagnosis, Verdict, _describe, checker, run_check
 
 __all__ = ["check_align_labels", "check_token_loss", "check_entity_spans"]

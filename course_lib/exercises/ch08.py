@@ -6,7 +6,7 @@
                       -> (start, end) of the best allowed span, or (0, 0) for "no answer"
 
 The references are ``course_lib.losses.question_answering_loss`` and
-``course_lib.question_answering.decode_span``. The inputs are fixed here, not the notebook's: 8.1
+``course_lib.models.question_answering.decode_span``. The inputs are fixed here, not the notebook's: 8.1
 has batches with positions inside the input, beyond it (some exactly at seq_len), and negative;
 8.2 has hand-made score vectors, each built around one trap (the best start after the best end, a
 long span, a tempting start in the question, a strong [CLS] with and without "no answer").
@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from ..losses.token_and_span import question_answering_loss
-from ..question_answering import decode_span
+from ..models.question_answering import decode_span
 from . import Case, Diagnosis, Verdict, _describe, checker, run_check
 from .ch07 import _list_hooks
 

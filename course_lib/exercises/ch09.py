@@ -1,9 +1,9 @@
 """Exercises of notebook 09 (AdamW vs Adam + L2): one optimiser step written by hand in each of the
 two forms, and BERT's "no decay" split of the parameter names.
 
-The references are ``course_lib.optim.AdamW`` / ``AdamL2`` (which match ``torch.optim.AdamW`` /
+The references are ``course_lib.training.optim.AdamW`` / ``AdamL2`` (which match ``torch.optim.AdamW`` /
 ``torch.optim.Adam(weight_decay=...)`` exactly, notebook 09 section 4) and
-``course_lib.optim.param_groups``. Inputs are fresh (seeded here, not the notebook's seeds); the
+``course_lib.training.optim.param_groups``. Inputs are fresh (seeded here, not the notebook's seeds); the
 diagnoses compute the typical wrong answers on the same inputs so a hint names the mistake.
 """
 
@@ -13,7 +13,7 @@ import functools
 
 import torch
 
-from ..optim import AdamL2, AdamW, param_groups
+from ..training.optim import AdamL2, AdamW, param_groups
 from . import Case, Diagnosis, Verdict, _describe, checker, run_check
 
 __all__ = ["check_adamw_step", "check_adam_l2_step", "check_no_decay_split"]

@@ -1,5 +1,5 @@
 """Exercises of notebook 10 (learning-rate schedules and warmup): four schedule multipliers written
-by hand, checked at every step against ``course_lib.schedules`` (which matches
+by hand, checked at every step against ``course_lib.training.schedules`` (which matches
 ``transformers.get_scheduler`` at every step, notebook 10 section 3).
 
 A learner's schedule is a function of the step, ``fn(step, num_warmup_steps, ...) -> float``. The
@@ -15,7 +15,7 @@ import math
 
 import torch
 
-from .. import schedules
+from ..training import schedules
 from . import Case, Diagnosis, Verdict, WrongAnswer, _describe, as_number, checker, run_check
 
 __all__ = ["check_constant_with_warmup", "check_linear_with_warmup", "check_cosine_with_warmup",

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import torch
 
 from ..losses import IGNORE_INDEX
-from ..optim import AdamW, param_groups
-from ..schedules import get_scheduler
-from ..training import accuracy
+from ..training.optim import AdamW, param_groups
+from ..training.schedules import get_scheduler
+from ..training.loop import accuracy
 from . import Case, Diagnosis, Verdict, WrongAnswer, _describe, as_number, checker, run_check
 
 __all__ = ["check_training_step", "check_masked_accuracy", "reference_training_step", "reference_masked_accuracy"]
@@ -112,7 +112,7 @@ class _Run:
 def _tiny_model(run: _Run):
     from transformers import BertConfig
 
-    from ..sequence_classification import BertForSequenceClassification
+    from ..models.sequence_classification import BertForSequenceClassification
 
     config = BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                         intermediate_size=32, max_position_embeddings=16, num_labels=run.num_labels,

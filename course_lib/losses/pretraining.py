@@ -12,7 +12,7 @@ The pre-training loss is the plain, unweighted sum of the two means. The causal 
 (``BertLMHeadModel``) is the same cross-entropy after shifting the labels one step left, so the
 logits at position t are scored against the token at t + 1.
 
-The models in :mod:`course_lib.pretraining` call exactly these functions, so a notebook can
+The models in :mod:`course_lib.models.pretraining` call exactly these functions, so a notebook can
 compute a loss here by hand and watch it equal ``model(...).loss``.
 """
 

@@ -4,7 +4,7 @@ Four small generators, one per kind of sentence-level head, built from templates
 that a notebook can fine-tune the real pretrained encoder in seconds, offline, on the same data on
 every run. Each returns plain Python lists (look at them!), and :func:`encode` /
 :func:`encode_choices` turn them into tensors with the real bert-base-uncased tokenizer of the
-packaged encoder (``course_lib.pretrained.load_tokenizer()``).
+packaged encoder (``course_lib.models.pretrained.load_tokenizer()``).
 
 =====================  ==============================  =========================  ===================
 generator              stands in for                   labels                     head / loss
@@ -403,7 +403,7 @@ def encode(examples: Examples, tokenizer, max_length: int = 32, label_dtype: tor
     pair = isinstance(examples.texts[0], tuple)
     _check_max_length(max_length, 4 if pair else 3)
     if not callable(tokenizer):
-        raise TypeError(f"tokenizer must be a tokenizer (e.g. course_lib.pretrained.load_tokenizer()), got "
+        raise TypeError(f"tokenizer must be a tokenizer (e.g. course_lib.models.pretrained.load_tokenizer()), got "
                         f"{type(tokenizer).__name__}")
     text = next((x for x in examples.labels if isinstance(x, str)), None)
     if text is not None:

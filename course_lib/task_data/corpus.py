@@ -9,7 +9,7 @@ it work on a laptop we need a corpus with the same two kinds of signal, only muc
 - **for NSP**, sentence pairs where "B follows A" is visible: B taken from the same document talks
   about the same animal; a random B (from a document about another animal) does not.
 
-Text is tokenized with the bert-base-uncased WordPiece vocabulary (``course_lib.pretrained
+Text is tokenized with the bert-base-uncased WordPiece vocabulary (``course_lib.models.pretrained
 .load_tokenizer()``). The tiny model does not need 30,522 output rows for the 50 pieces this
 corpus uses, and the output layer's cost grows with the vocabulary, so :func:`corpus_tokenizer`
 builds a BERT tokenizer over *just those pieces*: same pieces, same splits ("moo" -> "mo ##o"),
@@ -107,7 +107,7 @@ def corpus_tokenizer():
     """
     from transformers import BertTokenizerFast
 
-    from ..pretrained import load_tokenizer
+    from ..models.pretrained import load_tokenizer
 
     full = load_tokenizer()
     pieces = sorted({p for w in _all_words() for p in full.tokenize(w)}, key=full.convert_tokens_to_ids)
@@ -202,7 +202,7 @@ def tiny_bert_config(tokenizer, **overrides):
 
 
 def _masked_batch(data, index, tokenizer, generator):
-    from ..masking import mask_tokens
+    from ..training.masking import mask_tokens
 
     batch = {k: v[index] for k, v in data.items()}
     batch["input_ids"], batch["labels"] = mask_tokens(batch["input_ids"], tokenizer, generator=generator)

@@ -24,7 +24,7 @@ Real data, when online (CoNLL-2003 has the same BIO tags plus MISC)::
     names = conll["train"].features["ner_tags"].feature.names   # ['O', 'B-PER', 'I-PER', ...]
     words, tags = conll["train"][0]["tokens"], conll["train"][0]["ner_tags"]   # word lists + tag ids
 
-``tokenize_and_align_labels`` (:mod:`course_lib.token_classification`) takes those lists as they are.
+``tokenize_and_align_labels`` (:mod:`course_lib.models.token_classification`) takes those lists as they are.
 """
 
 from __future__ import annotations

@@ -1,17 +1,17 @@
 """Notebook 11's fine-tuning recipe as a command: one process, or many with DistributedDataParallel.
 
-    python -m course_lib.finetune --out runs/movie_reviews                       # one process (CPU, or one GPU)
-    torchrun --nproc_per_node 2 -m course_lib.finetune --batch-size 16 --out runs/movie_reviews_ddp
-    python -m course_lib.finetune --tiny --steps 5 --out /tmp/tiny               # a small random BERT: seconds
+    python -m course_lib.training.finetune --out runs/movie_reviews                       # one process (CPU, or one GPU)
+    torchrun --nproc_per_node 2 -m course_lib.training.finetune --batch-size 16 --out runs/movie_reviews_ddp
+    python -m course_lib.training.finetune --tiny --steps 5 --out /tmp/tiny               # a small random BERT: seconds
 
 The recipe is the capstone's (notebook 11, section 4), with the same defaults: the Rotten Tomatoes
 sentences of :func:`course_lib.task_data.load_movie_reviews` (all 7,603 training sentences, scored on the
-2,000 test sentences), tokenized to at most 64 tokens; :class:`course_lib.pooling.BertForMeanPooledClassification`
+2,000 test sentences), tokenized to at most 64 tokens; :class:`course_lib.models.pooling.BertForMeanPooledClassification`
 (the masked mean of the token vectors + a fresh linear head: the packaged MiniLM's pooler was never trained)
 on the packaged pretrained encoder; length-bucketed batches cut to their longest sentence
-(:mod:`course_lib.batching`); ``torch.optim.AdamW`` (fused where torch has the kernel) with decay 0.01 on
+(:mod:`course_lib.training.data`); ``torch.optim.AdamW`` (fused where torch has the kernel) with decay 0.01 on
 weight matrices and none on biases and LayerNorm weights, peak learning rate 2e-4 for the encoder and 10x
-that for the fresh head; the ``linear`` schedule of :func:`course_lib.schedules.get_scheduler` (10 % warmup
+that for the fresh head; the ``linear`` schedule of :func:`course_lib.training.schedules.get_scheduler` (10 % warmup
 from 0, then a straight line down to 0); gradient clipping at a global norm of 1.0; 80 steps of 32 sentences.
 With one process and ``--seed 0`` it draws the notebook's batches in the notebook's order.
 
@@ -151,8 +151,8 @@ def make_data(tokenizer, n_train: int | None = None, n_test: int | None = None, 
     """The capstone's data: the movie-review sentences of :func:`course_lib.task_data.load_movie_reviews`,
     the first ``n_train`` of the (already shuffled) training split and the first ``n_test`` of the test
     split (None: all of it, 7,603 and 2,000), tokenized to at most ``max_length`` tokens."""
-    from .task_data.classification import Examples, encode
-    from .task_data.movie_reviews import load_movie_reviews
+    from ..task_data.classification import Examples, encode
+    from ..task_data.movie_reviews import load_movie_reviews
 
     reviews = load_movie_reviews()
     splits = []
@@ -167,12 +167,12 @@ def make_data(tokenizer, n_train: int | None = None, n_test: int | None = None, 
 
 
 def build_model(tiny: bool = False, encoder=None, dropout: float | None = None):
-    """The capstone's model, :class:`course_lib.pooling.BertForMeanPooledClassification` with two labels: on
+    """The capstone's model, :class:`course_lib.models.pooling.BertForMeanPooledClassification` with two labels: on
     the pretrained encoder (the packaged MiniLM unless ``encoder`` or $COURSE_ENCODER names another), or on a
     tiny random config. The pooler's weights stay in the checkpoint (the same keys as
     ``BertForSequenceClassification``) but are frozen: the mean-pooled head never reads them, and
     DistributedDataParallel refuses parameters that get no gradient."""
-    from .pooling import BertForMeanPooledClassification
+    from ..models.pooling import BertForMeanPooledClassification
 
     if tiny:
         model = BertForMeanPooledClassification(tiny_config(2, dropout))
@@ -187,7 +187,7 @@ def build_model(tiny: bool = False, encoder=None, dropout: float | None = None):
 
 
 def head_and_encoder_groups(model: torch.nn.Module, lr: float, head_lr: float, weight_decay: float) -> list[dict]:
-    """:func:`course_lib.optim.param_groups`' two decay groups, each split once more: the fresh head
+    """:func:`course_lib.training.optim.param_groups`' two decay groups, each split once more: the fresh head
     (``classifier.*``) gets ``head_lr``, the pretrained encoder ``lr`` (notebook 11, section 4)."""
     from .optim import param_groups
 
@@ -246,8 +246,8 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, data: dict, device: torch.device, batch_size: int = 128) -> float:
     """Held-out accuracy, in eval mode (dropout off), on length-sorted batches cut to their longest sentence
-    (:func:`course_lib.batching.padded_batches`, as :func:`course_lib.pooling.predict_fast` does) on ``device``."""
-    from .batching import padded_batches
+    (:func:`course_lib.training.data.padded_batches`, as :func:`course_lib.models.pooling.predict_fast` does) on ``device``."""
+    from .data import padded_batches
 
     model = getattr(model, "module", model)
     was_training = model.training
@@ -269,11 +269,11 @@ def evaluate(model: torch.nn.Module, data: dict, device: torch.device, batch_siz
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m course_lib.finetune",
+        prog="python -m course_lib.training.finetune",
         description="Fine-tune the mean-pooled BERT classifier on the movie-review sentences with notebook 11's "
                     "recipe. Runs as one process, or unchanged under torchrun (DistributedDataParallel).",
-        epilog="Examples: python -m course_lib.finetune --out runs/movie_reviews | "
-               "torchrun --nproc_per_node 2 -m course_lib.finetune --batch-size 16 --out runs/movie_reviews_ddp",
+        epilog="Examples: python -m course_lib.training.finetune --out runs/movie_reviews | "
+               "torchrun --nproc_per_node 2 -m course_lib.training.finetune --batch-size 16 --out runs/movie_reviews_ddp",
     )
     parser.add_argument("--steps", type=int, default=80, help="optimizer steps (default 80)")
     parser.add_argument("--batch-size", type=int, default=32,
@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     except (ValueError, TypeError, OSError) as error:  # FileNotFoundError is an OSError
-        raise SystemExit(f"python -m course_lib.finetune: error: {error}") from None
+        raise SystemExit(f"python -m course_lib.training.finetune: error: {error}") from None
 
 
 def _main(argv: list[str] | None) -> int:
@@ -347,7 +347,7 @@ def _main(argv: list[str] | None) -> int:
     if args.encoder and not args.tiny and not Path(args.encoder).exists():
         # a hub name (e.g. bert-base-uncased): tell quiet_transformers not to switch the hub off
         os.environ.setdefault("COURSE_ENCODER", args.encoder)
-    from .notebook import quiet_transformers
+    from ..notebook.setup import quiet_transformers
 
     quiet_transformers()  # offline for the packaged encoder, no load reports
 
@@ -364,11 +364,11 @@ def _main(argv: list[str] | None) -> int:
 def _run(args, ctx: DistributedContext) -> int:
     from tqdm.auto import tqdm
 
-    from .batching import bucketed_index_batches, lengths_of, trim_padding
-    from .evaluation import best_constant
-    from .pretrained import load_tokenizer
+    from .data import bucketed_index_batches, lengths_of, trim_padding
+    from ..evaluation import best_constant
+    from ..models.pretrained import load_tokenizer
     from .schedules import get_scheduler
-    from .training import training_step
+    from .loop import training_step
 
     def say(*parts):
         if ctx.is_main:
@@ -386,7 +386,7 @@ def _run(args, ctx: DistributedContext) -> int:
     warmup = args.warmup_steps if args.warmup_steps is not None else min(math.ceil(0.1 * args.steps), args.steps - 1)
     head_lr = args.head_lr if args.head_lr is not None else 10 * args.lr
     groups = head_and_encoder_groups(model, args.lr, head_lr, args.weight_decay)
-    try:  # torch's fused kernel: the update of course_lib.optim.AdamW in one pass per tensor (notebook 11)
+    try:  # torch's fused kernel: the update of course_lib.training.optim.AdamW in one pass per tensor (notebook 11)
         optimizer = torch.optim.AdamW(groups, lr=args.lr, fused=True)
     except (RuntimeError, ValueError, TypeError):  # no fused kernel for this torch, device or dtype
         optimizer = torch.optim.AdamW(groups, lr=args.lr)
@@ -413,7 +413,7 @@ def _run(args, ctx: DistributedContext) -> int:
 
     name = "tiny random BERT" if args.tiny else (args.encoder or os.environ.get("COURSE_ENCODER") or "packaged MiniLM")
     how = f"{ctx.world_size} processes ({ctx.backend}, {ctx.device.type})" if ctx.distributed else f"1 process ({ctx.device})"
-    say(f"course_lib.finetune: {name}, mean pooling | {len(lengths)} movie-review sentences | {how} | batch "
+    say(f"course_lib.training.finetune: {name}, mean pooling | {len(lengths)} movie-review sentences | {how} | batch "
         f"{args.batch_size} per process, {global_batch} global, length-bucketed | {args.steps} steps, "
         f"lr {args.lr:g} (head {head_lr:g}), warmup {warmup}")
 

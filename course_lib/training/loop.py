@@ -6,7 +6,7 @@ happens in a step is on the screen in :func:`train`, so a learner can read it in
     batch -> model(**batch) -> out.loss -> backward -> clip -> optimizer.step -> scheduler.step -> zero_grad
 
 That step is one function, :func:`training_step` (exercise 11.1 asks for it), shared by :func:`train`
-and by the fine-tuning command (:mod:`course_lib.finetune`); :func:`predict` and :func:`accuracy` are the
+and by the fine-tuning command (:mod:`course_lib.training.finetune`); :func:`predict` and :func:`accuracy` are the
 one evaluation path of both.
 
 The data is a dict of equally long tensors (what ``course_lib.task_data.*.encode`` returns);
@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 
 import torch
 
-from .losses import IGNORE_INDEX
+from ..losses import IGNORE_INDEX
 
 __all__ = ["batches", "training_step", "train", "predict", "accuracy", "saved_tensor_bytes"]
 

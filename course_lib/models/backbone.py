@@ -569,10 +569,10 @@ class BertPreTrainedModel(nn.Module):
     def from_pretrained(cls, path=None, *, config=None, output_loading_info: bool = False, **config_overrides):
         """Build this model and load a checkpoint folder (``config.json`` + ``model.safetensors``).
 
-        With no ``path``, loads the course's packaged encoder (see :mod:`course_lib.pretrained`).
+        With no ``path``, loads the course's packaged encoder (see :mod:`course_lib.models.pretrained`).
         Weights the checkpoint lacks (a task head) keep their fresh initialisation; weights the
         model lacks (a pooler, for token classification) are skipped. Both lists are returned
-        as a :class:`course_lib.pretrained.LoadReport` when ``output_loading_info=True``.
+        as a :class:`course_lib.models.pretrained.LoadReport` when ``output_loading_info=True``.
         The model comes back in eval mode, as in transformers: call ``model.train()`` to fine-tune.
         """
         from .pretrained import load_into

@@ -7,7 +7,7 @@ In the transformers implementation that vector is ``pooler_output``: tanh(dense(
 original BERT the pooler was trained by next-sentence prediction; in the course's packaged
 all-MiniLM-L6-v2 (a sentence-embedding model trained through mean pooling) it was never trained
 (``pooler.dense.bias`` is exactly zero), so this head starts from an untrained pooler
-(:mod:`course_lib.pooling` reads the mean of ``last_hidden_state`` instead; notebook 11 compares them).
+(:mod:`course_lib.models.pooling` reads the mean of ``last_hidden_state`` instead; notebook 11 compares them).
 
     input_ids [B, T] -> BertModel -> pooler_output [B, H] -> dropout -> Linear(H, num_labels) -> logits [B, num_labels]
 
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from .backbone import BertModel, BertPreTrainedModel
-from .losses.classification import check_problem_type, sequence_classification_loss
+from ..losses.classification import check_problem_type, sequence_classification_loss
 from .outputs import SequenceClassifierOutput
 
 

@@ -13,7 +13,7 @@ already gives the prediction.
 
 Module and parameter names copy transformers (``cls.predictions.transform.dense``,
 ``cls.predictions.decoder``, ``cls.predictions.bias``, ``cls.seq_relationship``) so the
-``state_dict()`` keys of the models in :mod:`course_lib.pretraining` are the reference ones.
+``state_dict()`` keys of the models in :mod:`course_lib.models.pretraining` are the reference ones.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class BertLMPredictionHead(nn.Module):
     matrix has no bias to share, so each vocabulary entry gets an output-only bias. The decoder's
     own ``bias`` attribute is made *the same Parameter* (:meth:`link_bias`), which is why the
     state dict lists both ``cls.predictions.bias`` and ``cls.predictions.decoder.bias``, as in
-    transformers. Resizing the vocabulary must keep that link (see :mod:`course_lib.tying`).
+    transformers. Resizing the vocabulary must keep that link (see :mod:`course_lib.models.tying`).
     """
 
     def __init__(self, config):
@@ -98,7 +98,7 @@ class BertLMPredictionHead(nn.Module):
         self.transform = BertPredictionHeadTransform(config)
         # bias=True: the decoder starts with a bias of its own; link_bias() replaces it by
         # self.bias. Whether it stays its own when the weights are untied depends on the
-        # transformers version we mirror (see course_lib.tying.bias_link_follows_weight_tie).
+        # transformers version we mirror (see course_lib.models.tying.bias_link_follows_weight_tie).
         self.decoder = nn.Linear(config.hidden_size, config.vocab_size, bias=True)
 
     def link_bias(self) -> None:

@@ -26,7 +26,7 @@ import numbers
 import torch
 from torch import nn
 
-from .backbone import make_additive_mask
+from ..models.backbone import make_additive_mask
 
 __all__ = ["CachedLowerLayers", "cache_lower_layers", "cache_lower_layers_by_length", "drop_lower_layers"]
 
@@ -133,9 +133,9 @@ def cache_lower_layers_by_length(model: nn.Module, data: dict, num_frozen: int, 
 
     Returns the same dict, in the same order, with ``inputs_embeds`` ``[N, T, H]``; the positions past a
     sentence's end hold zeros (the attention mask hides them from every later layer, and
-    :func:`course_lib.batching.trim_padding` cuts them off a batch). The states of the real tokens are those
+    :func:`course_lib.training.data.trim_padding` cuts them off a batch). The states of the real tokens are those
     of :func:`cache_lower_layers` up to float rounding."""
-    from .batching import padded_batches
+    from .data import padded_batches
 
     num_frozen = _check_num_frozen(model, num_frozen)
     if not isinstance(data, dict) or "input_ids" not in data or "attention_mask" not in data:

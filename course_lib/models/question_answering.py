@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .backbone import BertModel, BertPreTrainedModel
-from .losses.token_and_span import check_span_positions, question_answering_loss
+from ..losses.token_and_span import check_span_positions, question_answering_loss
 from .outputs import QuestionAnsweringModelOutput
 
 __all__ = [

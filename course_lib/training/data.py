@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 # Keys whose second dimension is the sequence; everything else (labels, scores) is per example.
-# inputs_embeds [N, T, H]: the cached states of course_lib.frozen, cut with their attention mask.
+# inputs_embeds [N, T, H]: the cached states of course_lib.training.frozen, cut with their attention mask.
 SEQUENCE_KEYS = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
 
 
@@ -135,7 +135,7 @@ def padded_batches(data: dict, batch_size: int, *, sort: bool = True) -> Iterato
     """Batches for evaluation, every example exactly once, each cut to its longest sentence. With
     ``sort`` the examples go longest first, so batches are nearly free of padding; the returned
     batches then carry an extra ``"index"`` tensor (the examples' positions in ``data``) so that
-    predictions can be put back in order (:func:`course_lib.pooling.predict_fast` does)."""
+    predictions can be put back in order (:func:`course_lib.models.pooling.predict_fast` does)."""
     n = _check_data(data)
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from .losses.pretraining import IGNORE_INDEX
+from ..losses.pretraining import IGNORE_INDEX
 
 __all__ = ["mask_tokens", "special_tokens_mask", "masking_shares", "whole_word_mask"]
 

@@ -43,7 +43,7 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
-from .training import _check_positive_int
+from .loop import _check_positive_int
 
 __all__ = ["AdamW", "AdamL2", "LegacyTransformersAdamW", "param_groups", "describe_param_groups", "format_param_groups",
            "compare_optimizer_steps"]

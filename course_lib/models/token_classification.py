@@ -18,8 +18,8 @@ import torch
 from torch import nn
 
 from .backbone import BertModel, BertPreTrainedModel, check_tensor
-from .losses.classification import check_problem_type
-from .losses.token_and_span import IGNORE_INDEX, check_token_labels, token_classification_loss
+from ..losses.classification import check_problem_type
+from ..losses.token_and_span import IGNORE_INDEX, check_token_labels, token_classification_loss
 from .outputs import TokenClassifierOutput
 
 __all__ = ["BertForTokenClassification", "align_labels_with_tokens", "tokenize_and_align_labels", "word_predictions"]

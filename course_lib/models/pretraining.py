@@ -1,4 +1,4 @@
-"""BERT's pre-training models: the encoder plus the heads of :mod:`course_lib.heads`.
+"""BERT's pre-training models: the encoder plus the heads of :mod:`course_lib.models.heads`.
 
 - :class:`BertForPreTraining`: MLM + NSP, loss = MLM mean + NSP mean (Devlin et al., 2019).
 - :class:`BertForMaskedLM`: MLM only (how BERT-style models are pre-trained since RoBERTa,
@@ -17,7 +17,7 @@ import warnings
 
 from .backbone import BertModel, BertPreTrainedModel, check_tensor
 from .heads import BertOnlyMLMHead, BertOnlyNSPHead, BertPreTrainingHeads
-from .losses.pretraining import (
+from ..losses.pretraining import (
     causal_lm_loss,
     check_mlm_labels,
     check_next_sentence_label,
@@ -49,7 +49,7 @@ class _TiedLMHeadMixin:
        5.x makes it with the same tying machinery as the weight, so with
        ``tie_word_embeddings=False`` the decoder has a bias of its own and
        ``cls.predictions.bias`` is unused. We follow the installed transformers version
-       (:func:`course_lib.tying.bias_link_follows_weight_tie`) so that parity holds on both.
+       (:func:`course_lib.models.tying.bias_link_follows_weight_tie`) so that parity holds on both.
     """
 
     def get_output_embeddings(self):
@@ -65,7 +65,7 @@ class _TiedLMHeadMixin:
 
 
 class BertForPreTraining(_TiedLMHeadMixin, BertPreTrainedModel):
-    """Encoder + :class:`~course_lib.heads.BertPreTrainingHeads` (MLM over tokens, NSP over [CLS]).
+    """Encoder + :class:`~course_lib.models.heads.BertPreTrainingHeads` (MLM over tokens, NSP over [CLS]).
 
     ``loss`` = masked-LM loss + next-sentence loss, and only when *both* ``labels`` and
     ``next_sentence_label`` are given (as in transformers: with one of the two, ``loss`` is None;
@@ -124,10 +124,10 @@ class BertForPreTraining(_TiedLMHeadMixin, BertPreTrainedModel):
 
 
 class BertForMaskedLM(_TiedLMHeadMixin, BertPreTrainedModel):
-    """Encoder (no pooler: nothing reads it) + :class:`~course_lib.heads.BertOnlyMLMHead`.
+    """Encoder (no pooler: nothing reads it) + :class:`~course_lib.models.heads.BertOnlyMLMHead`.
 
     ``labels``: ``[batch, seq]``, the original token id at masked positions and -100 elsewhere
-    (what :func:`course_lib.masking.mask_tokens` returns).
+    (what :func:`course_lib.training.masking.mask_tokens` returns).
     """
 
     def __init__(self, config):
@@ -228,7 +228,7 @@ class BertLMHeadModel(_TiedLMHeadMixin, BertPreTrainedModel):
 
 
 class BertForNextSentencePrediction(BertPreTrainedModel):
-    """Encoder (with pooler) + :class:`~course_lib.heads.BertOnlyNSPHead`: is B the sentence after A?
+    """Encoder (with pooler) + :class:`~course_lib.models.heads.BertOnlyNSPHead`: is B the sentence after A?
 
     ``labels``: ``[batch]``, 0 = B follows A, 1 = B is a random sentence. ``logits``: ``[batch, 2]``.
     """

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import torch
 
-from .batching import padded_batches
-from .losses.classification import sequence_classification_loss
+from ..training.data import padded_batches
+from ..losses.classification import sequence_classification_loss
 from .outputs import SequenceClassifierOutput
 from .sequence_classification import BertForSequenceClassification
 
@@ -90,7 +90,7 @@ def mean_pooled_logits(encoder, classifier_weight: torch.Tensor, classifier_bias
 @torch.no_grad()
 def predict_fast(model: torch.nn.Module, data: dict, batch_size: int = 128, output: str = "logits") -> torch.Tensor:
     """Like :func:`course_lib.training.predict` (eval mode, no graph), but on length-sorted batches cut
-    to their longest sentence (:func:`course_lib.batching.padded_batches`); the rows come back in the
+    to their longest sentence (:func:`course_lib.training.data.padded_batches`); the rows come back in the
     order of ``data``. Same numbers up to float rounding, far fewer padded positions."""
     was_training = model.training
     model.eval()
