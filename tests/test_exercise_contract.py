@@ -9,6 +9,7 @@ The chapters' own tests (tests/test_exercises_chNN.py) check their specific hint
 """
 
 import importlib
+import inspect
 import threading
 
 import numpy as np
@@ -41,7 +42,7 @@ def test_every_checker_is_made_by_the_one_mechanism():
     assert len(CHECKERS) == 35
     for check in CHECKERS:
         assert hasattr(check, "exercise") and check.default_name.startswith("my_"), check.__name__
-        assert list(__import__("inspect").signature(check).parameters) == ["fn", "print_verdict"]
+        assert list(inspect.signature(check).parameters) == ["fn", "print_verdict"]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -222,10 +223,10 @@ def test_grad_mode_of_the_caller_reaches_the_learner():
 
 def test_run_check_alone_prints_only_when_asked(capsys):
     case = exercises.Case((torch.ones(2),))
-    verdict = exercises.run_check("9.9", lambda x: x * 2, [case], lambda x: x * 2, name="f", what="double")
+    double = exercises.Check("9.9", [case], lambda x: x * 2, name="f", what="double")
+    verdict = exercises.run_check(lambda x: x * 2, double)
     assert verdict and verdict.reason == "pass" and capsys.readouterr().out == ""
-    verdict = exercises.run_check("9.9", lambda x: x, [case], lambda x: x * 2, name="f", what="double",
-                                  print_verdict=True)
+    verdict = exercises.run_check(lambda x: x, double, print_verdict=True)
     assert verdict.reason == "differs" and capsys.readouterr().out.count("[TRY AGAIN]") == 1
 
 
@@ -241,3 +242,22 @@ def test_numbers_from_numpy_and_one_element_tensors_count_and_nothing_else_does(
     assert exercises.as_number(torch.tensor([3.0])) == 3.0
     for not_a_number in ("0.5", True, 1j, torch.tensor([1.0, 2.0]), np.zeros(2), None, [1.0]):
         assert exercises.as_number(not_a_number) is None, not_a_number
+
+
+def test_an_integer_answer_is_a_python_int_or_a_one_element_integer_tensor():
+    assert exercises.as_integer(3) == 3 and exercises.as_integer(torch.tensor(-100)) == -100
+    assert exercises.as_integer(torch.tensor([7])) == 7
+    for not_an_integer in (True, 2.0, torch.tensor(2.0), torch.tensor([1, 2]), np.int64(3), "3", None):
+        assert exercises.as_integer(not_an_integer) is None, not_an_integer
+
+
+def test_the_framework_words_come_from_one_table(monkeypatch):
+    # Another language (issue 24) is another table: every sentence the framework says is an entry, and
+    # every entry is said somewhere (a stale entry would be translated for nothing).
+    source = inspect.getsource(exercises)
+    unused = [key for key in exercises.MESSAGES if source.count(f'"{key}"') < 2]
+    assert not unused, f"MESSAGES entries nothing uses: {unused}"
+    monkeypatch.setitem(exercises.MESSAGES, "verdict", "<{status}> {exercise} | {message}")
+    monkeypatch.setitem(exercises.MESSAGES, "template", "TEMPLATE {name}")
+    verdict = MODULES[0].check_max_abs_diff(empty_template, print_verdict=False)
+    assert str(verdict) == "<NOT YET> 0.1 | TEMPLATE empty_template"

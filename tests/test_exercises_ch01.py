@@ -9,7 +9,6 @@ import transformers
 from transformers import BertConfig
 
 import course_lib
-from course_lib.models.backbone import make_additive_mask
 from course_lib.exercises.ch01 import (
     _count_parameters,
     _count_parameters_cases,
@@ -18,6 +17,7 @@ from course_lib.exercises.ch01 import (
     check_count_parameters,
     check_pooler,
 )
+from course_lib.models.backbone import make_additive_mask
 from helpers import try_again
 
 # --- 1.1 the additive mask --------------------------------------------------------------------

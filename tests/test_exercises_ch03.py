@@ -4,7 +4,6 @@ nothing, the wrong type, the wrong shape or a crash gets a helpful message (neve
 import pytest
 import torch
 
-from course_lib.models.backbone import make_additive_mask
 from course_lib.exercises import ch03
 from course_lib.exercises.ch03 import (
     check_causal_mask,
@@ -12,6 +11,7 @@ from course_lib.exercises.ch03 import (
     check_shift_labels,
 )
 from course_lib.losses import shift_labels_for_causal_lm
+from course_lib.models.backbone import make_additive_mask
 from course_lib.training.masking import mask_tokens
 
 CHECKERS = [check_mlm_replacement, check_shift_labels, check_causal_mask]

@@ -17,8 +17,8 @@ from course_lib.exercises.ch07 import (
 )
 from course_lib.losses import token_classification_loss
 from course_lib.models.pretrained import load_tokenizer
-from course_lib.task_data.ner import LABEL2ID, entity_spans
 from course_lib.models.token_classification import align_labels_with_tokens
+from course_lib.task_data.ner import LABEL2ID, entity_spans
 from helpers import try_again
 
 # --- the chapter, its solutions and the references ------------------------------------------------

@@ -6,9 +6,10 @@ import time
 import pytest
 import torch
 
+from course_lib.evaluation import accuracy
 from course_lib.exercises import ch11
 from course_lib.exercises.ch11 import check_masked_accuracy, check_training_step
-from course_lib.training import accuracy, train
+from course_lib.training import train
 
 # ---- right answers --------------------------------------------------------------------------
 

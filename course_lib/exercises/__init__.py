@@ -20,17 +20,19 @@ One mechanism, shared by every chapter:
   answers the standard cases itself (nothing passed, not a function, the empty template), gives the
   chapter's code a *guarded* copy of the learner's function (each call has a time limit,
   :data:`TIME_LIMIT_S`, and what it prints is captured, then shown once, a few lines at most), keeps
-  the learner's global random state as it was (``torch.random.fork_rng``), and prints the verdict ONCE.
-- :func:`run_check` calls the learner's function on each case, turns exceptions into messages,
-  checks the kind, type and shape of the answer, and, when the values differ, runs the exercise's
-  *diagnoses*: known wrong answers (the -100 positions counted, sum instead of mean, a missing
-  scale) computed on the same inputs, so the hint can name the actual mistake. Its hooks cover what
-  chapters need beyond that: ``check_answer`` (a chapter's own check of the answer's form),
-  ``on_error`` (a hint for an exception), ``on_differs`` (a better message than "differs"),
-  ``compare`` (answers that are turned into comparable values, e.g. lists, and diagnoses matched
-  on every case) and ``pass_message``.
+  the learner's global random state as it was (``torch.random.fork_rng``), and reports the verdict.
+- A chapter describes an exercise with a :class:`Check` (its cases, the reference, the known
+  mistakes as :class:`Diagnosis` objects, the tolerances, optional hooks) and hands it to
+  :func:`run_check`, which goes through named steps: is it still the template? call the learner's
+  function on each case (exceptions become messages), judge each answer (its kind, type, shape,
+  values), and, when the values differ, diagnose: the known wrong answers (the -100 positions
+  counted, sum instead of mean, a missing scale) are computed on the same inputs, so the hint can
+  name the actual mistake.
 - Every :class:`Verdict` carries a ``reason`` (``"differs"``, ``"known mistake"``, ``"wrong type"``
   ...), so code decides on the reason, never on the text of a message.
+- Every verdict leaves through :func:`report` (the one place that prints it), and the framework's
+  own sentences are one table, :data:`MESSAGES`: a grader's hook or another language's table has one
+  place to go.
 """
 
 from __future__ import annotations
@@ -47,13 +49,13 @@ import textwrap
 import threading
 import types
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 import torch
 
 __all__ = [
-    "TIME_LIMIT_S", "Case", "Diagnosis", "NotAttempted", "Verdict", "WrongAnswer", "as_number", "checker",
-    "display_name", "run_check",
+    "TIME_LIMIT_S", "Case", "Check", "Diagnosis", "NotAttempted", "Verdict", "WrongAnswer", "as_integer",
+    "as_number", "checker", "describe", "display_name", "exact_answer_hooks", "report", "run_check",
 ]
 
 #: Seconds one call of the learner's function may take before the checker gives up on it.
@@ -64,6 +66,68 @@ SHOWN_OUTPUT_LINES = 3
 # Why a verdict is what it is (Verdict.reason). Code tests these, never the message text.
 REASONS = ("pass", "nothing", "not callable", "template", "not implemented", "raised", "timeout", "wrong type",
            "wrong shape", "known mistake", "not finite", "differs", "changed input")
+
+#: The framework's own sentences, by key, filled in with ``str.format`` fields. The chapters' hints are
+#: their own data (each :class:`Diagnosis` holds one); these are the words every checker shares.
+MESSAGES = {
+    "verdict": "[{status}] Exercise {exercise}: {message}",
+    # before anything runs
+    "nothing": "nothing to check: define a function `{name}` and pass it to the checker.",
+    "not callable": "expected a function, got {got}. Pass the function itself, without calling it: `{name}`, "
+                    "not `{name}(...)`.",
+    "template": "`{name}` is still the empty template. Replace the `...` with your code and run the cell again.",
+    # calling the learner's function
+    "timeout": "`{name}` did not return within {seconds:g} s on one input, so the checker gave up. Look for a loop "
+               "that never ends (a `while` whose condition never changes) or work far larger than the inputs need. "
+               "Your call may still be running in the background: if the notebook gets slow, restart the kernel.",
+    "not implemented": "`{name}` raises NotImplementedError: write your code and run the cell again.",
+    "raised": "`{name}` raised {error_type}: {error} ({where}). The exercise statement lists the inputs and their "
+              "shapes.",
+    "raised, with a hint": "`{name}` raised {error_type}: {error} (on input {number}, {label}). {hint}",
+    "the inputs": "The exercise statement lists the inputs.",
+    "where": "on input {number}",
+    "where, labelled": "on input {number}, {label}",
+    "printed 1 line": "`{name}` printed 1 line while it was checked:",
+    "printed lines": "`{name}` printed {count} lines while it was checked:",
+    "printed lines, some hidden": "`{name}` printed {count} lines while it was checked (the first {shown} below, "
+                                  "the rest hidden):",
+    # the answer's kind and shape
+    "not a tensor": "`{name}` returned {got}; the {what} should be {expected}.",
+    "complex tensor": "`{name}` returned a complex tensor; the {what} should be {expected}.",
+    "not a bool": "`{name}` returned {got}, expected a bool: the {what} should be True or False.",
+    "not a number": "`{name}` returned {got}, expected a number: the {what} should be one number (an int or a "
+                    "float, or a one-element tensor).",
+    "not a sequence": "`{name}` returned {got}, expected a {kind}.",
+    "wrong shape": "`{name}` returned shape {got}; the {what} has shape {expected}.",
+    "wrong form": "`{name}` {problem} (on input {number}, {label}).",
+    # the answer's values
+    "not finite": "your {what} contains NaN or infinite values on input {number}, where the reference has none. "
+                  "Look for an overflow (a very large number multiplied or exponentiated) or a division by zero.",
+    "differs": "your {what} differs from the reference on input {number}{detail}. Compare your steps with the "
+               "notebook's derivation.",
+    "tensor difference": " (max |difference| {difference:.3g})",
+    "number difference": " (yours {got:.4g}, expected {expected:.4g})",
+    "pass": "your {what} matches the reference on {count} fresh inputs.",
+    # what a value is (describe)
+    "a tensor": "a tensor of shape {shape} and dtype {dtype}",
+    "None": "None (did you forget `return`?)",
+    "a generator": "a generator (a `(... for ...)` expression or a `yield`: wrap it in `list(...)`)",
+    "a numpy scalar": "a numpy {kind}",
+    "a numpy array": "a numpy array of shape {shape} (compute in torch, or convert with `torch.from_numpy`)",
+    "a str": "a str ({shown!r})",
+    "a value": "a {kind}",
+    "a value, vowel": "an {kind}",
+}
+
+
+def _say(key: str, **fields) -> str:
+    """The sentence ``MESSAGES[key]`` with its fields filled in."""
+    return MESSAGES[key].format(**fields)
+
+
+# --------------------------------------------------------------------------------------------
+# Verdicts, cases, known mistakes
+# --------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -81,7 +145,7 @@ class Verdict:
         return self.status == "pass"
 
     def __str__(self) -> str:
-        return f"[{self.status.upper()}] Exercise {self.exercise}: {self.message}"
+        return _say("verdict", status=self.status.upper(), exercise=self.exercise, message=self.message)
 
     def _repr_pretty_(self, printer, cycle):
         printer.text(str(self))
@@ -99,6 +163,13 @@ class Verdict:
         # A checker call is usually the last line of a cell: without this, Jupyter would show the
         # verdict a second time as the cell's value, right under the line the checker printed.
         self.show()
+
+
+def report(verdict: Verdict, print_verdict: bool) -> Verdict:
+    """Where every verdict leaves the framework: shown once (if ``print_verdict``), then returned."""
+    if print_verdict:
+        verdict.show()
+    return verdict
 
 
 @dataclass
@@ -137,6 +208,11 @@ class LearnerTimeout(BaseException):
     chapter's ``except Exception`` around a call cannot swallow it and call again."""
 
 
+# --------------------------------------------------------------------------------------------
+# Is it still the template?
+# --------------------------------------------------------------------------------------------
+
+
 def _only_returns_none(code) -> bool:
     """The compiled body is just "return None": ``...``, ``pass`` or a docstring, in any Python version
     (a docstring shifts the constant's index, so comparing raw bytecode with an empty function is not enough)."""
@@ -173,6 +249,11 @@ def _is_template(fn: Callable) -> bool:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == getattr(fn, "__name__", None):
             return all(_is_placeholder(statement) for statement in node.body)
     return False
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the learner's answer
+# --------------------------------------------------------------------------------------------
 
 
 def display_name(fn, default: str) -> str:
@@ -237,44 +318,49 @@ def _close(a, b, atol: float, rtol: float, equal_nan: bool = False) -> bool:
         return False
 
 
-def _describe(value) -> str:
+def as_integer(value):
+    """``value`` as an int if it is one integer: a Python int, or a one-element tensor that is not floating
+    point; else None. A bool is not an integer here, nor a numpy integer (a label list holds Python ints)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return int(value)
+
+
+def describe(value) -> str:
+    """What ``value`` is, for a message: "a tensor of shape (2, 3) and dtype torch.float32", "a str ('0.5')" ..."""
     if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+        return _say("a tensor", shape=tuple(value.shape), dtype=value.dtype)
     if value is None:
-        return "None (did you forget `return`?)"
+        return _say("None")
     if isinstance(value, types.GeneratorType):
-        return "a generator (a `(... for ...)` expression or a `yield`: wrap it in `list(...)`)"
+        return _say("a generator")
     if type(value).__module__ == "numpy" and hasattr(value, "shape"):
         if getattr(value, "ndim", 0) == 0:
-            return f"a numpy {type(value).__name__}"
-        return f"a numpy array of shape {tuple(value.shape)} (compute in torch, or convert with `torch.from_numpy`)"
+            return _say("a numpy scalar", kind=type(value).__name__)
+        return _say("a numpy array", shape=tuple(value.shape))
     if isinstance(value, str):
-        shown = value if len(value) <= 30 else value[:27] + "..."
-        return f"a str ({shown!r})"
+        return _say("a str", shown=value if len(value) <= 30 else value[:27] + "...")
     kind = type(value).__name__
-    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+    return _say("a value, vowel" if kind[0] in "aeiou" else "a value", kind=kind)
 
 
 def _kind_problem(got, expected, name: str, what: str) -> str | None:
     """The answer is not even of the reference's kind: say what came back and what was expected."""
     if isinstance(expected, torch.Tensor):
         if not isinstance(got, torch.Tensor):
-            return f"`{name}` returned {_describe(got)}; the {what} should be {_describe(expected)}."
+            return _say("not a tensor", name=name, got=describe(got), what=what, expected=describe(expected))
         if got.is_complex() and not expected.is_complex():
-            return f"`{name}` returned a complex tensor; the {what} should be {_describe(expected)}."
+            return _say("complex tensor", name=name, what=what, expected=describe(expected))
         return None
     if isinstance(expected, bool):
-        if _as_bool(got) is None:
-            return f"`{name}` returned {_describe(got)}, expected a bool: the {what} should be True or False."
-        return None
+        return _say("not a bool", name=name, got=describe(got), what=what) if _as_bool(got) is None else None
     if isinstance(expected, (int, float)):
-        if as_number(got) is None:
-            return (f"`{name}` returned {_describe(got)}, expected a number: the {what} should be one number "
-                    "(an int or a float, or a one-element tensor).")
-        return None
+        return _say("not a number", name=name, got=describe(got), what=what) if as_number(got) is None else None
     if isinstance(expected, (tuple, list)) and not isinstance(got, (tuple, list)):
         kind = "list" if isinstance(expected, list) else "tuple"
-        return f"`{name}` returned {_describe(got)}, expected a {kind}."
+        return _say("not a sequence", name=name, got=describe(got), kind=kind)
     return None
 
 
@@ -296,8 +382,10 @@ class _Session:
         if not lines:
             return ""
         shown = lines[:SHOWN_OUTPUT_LINES]
-        head = (f"`{self.name}` printed {len(lines)} line{'s' if len(lines) != 1 else ''} while it was checked"
-                + (f" (the first {len(shown)} below, the rest hidden)" if len(lines) > len(shown) else "") + ":")
+        if len(lines) > len(shown):
+            head = _say("printed lines, some hidden", name=self.name, count=len(lines), shown=len(shown))
+        else:
+            head = _say("printed 1 line" if len(lines) == 1 else "printed lines", name=self.name, count=len(lines))
         return "\n".join([head] + [f"    {line}" for line in shown])
 
 
@@ -335,27 +423,35 @@ def _guard(fn: Callable, session: _Session) -> Callable:
     return guarded
 
 
+# --------------------------------------------------------------------------------------------
+# The public checkers
+# --------------------------------------------------------------------------------------------
+
+
 def _refusal(exercise: str, fn, name: str) -> Verdict | None:
     """The standard answers before anything runs: nothing passed, not a function, the empty template."""
     if fn is None:
-        return Verdict(exercise, "not yet", f"nothing to check: define a function `{name}` and pass it to the "
-                                            "checker.", reason="nothing")
+        return Verdict(exercise, "not yet", _say("nothing", name=name), reason="nothing")
     if not callable(fn):
-        return Verdict(exercise, "try again", f"expected a function, got {_describe(fn)}. Pass the function "
-                                              f"itself, without calling it: `{name}`, not `{name}(...)`.",
-                       reason="not callable")
+        return Verdict(exercise, "try again", _say("not callable", got=describe(fn), name=name), reason="not callable")
     if not getattr(fn, "_course_guarded", False) and _is_template(fn):
-        return Verdict(exercise, "not yet", f"`{name}` is still the empty template. Replace the `...` with your "
-                                            "code and run the cell again.", reason="template")
+        return Verdict(exercise, "not yet", _say("template", name=name), reason="template")
     return None
 
 
-def _timeout_verdict(exercise: str, name: str) -> Verdict:
-    return Verdict(exercise, "try again",
-                   f"`{name}` did not return within {TIME_LIMIT_S:g} s on one input, so the checker gave up. Look "
-                   "for a loop that never ends (a `while` whose condition never changes) or work far larger than "
-                   "the inputs need. Your call may still be running in the background: if the notebook gets "
-                   "slow, restart the kernel.", reason="timeout")
+def _guarded_check(check: Callable[[Callable, str], Verdict], exercise: str, fn: Callable, name: str) -> Verdict:
+    """``check(guarded fn, name)``: each call of ``fn`` timed and its output captured, the global random
+    state kept; a call that times out or an answer of the wrong form ends the check with a verdict."""
+    session = _Session(name)
+    try:
+        with torch.random.fork_rng(devices=[]):  # the learner's random stream is theirs, not ours
+            verdict = check(_guard(fn, session), name)
+    except LearnerTimeout:
+        verdict = Verdict(exercise, "try again", _say("timeout", name=name, seconds=TIME_LIMIT_S), reason="timeout")
+    except WrongAnswer as problem:
+        verdict = Verdict(exercise, "try again", problem.message, reason=problem.reason)
+    verdict.output = session.excerpt()
+    return verdict
 
 
 def checker(exercise: str, default_name: str):
@@ -363,7 +459,7 @@ def checker(exercise: str, default_name: str):
 
     The public checker answers None / not a function / the empty template itself, passes ``check``
     a guarded copy of the learner's function (a time limit per call, its output captured) and the
-    name to quote, keeps the global random state as it was, and prints the verdict once."""
+    name to quote, keeps the global random state as it was, and reports the verdict."""
 
     def decorate(check: Callable[[Callable, str], Verdict]):
         @functools.wraps(check)
@@ -371,18 +467,8 @@ def checker(exercise: str, default_name: str):
             name = display_name(fn, default_name)
             verdict = _refusal(exercise, fn, name)
             if verdict is None:
-                session = _Session(name)
-                try:
-                    with torch.random.fork_rng(devices=[]):  # the learner's random stream is theirs, not ours
-                        verdict = check(_guard(fn, session), name)
-                except LearnerTimeout:
-                    verdict = _timeout_verdict(exercise, name)
-                except WrongAnswer as problem:
-                    verdict = Verdict(exercise, "try again", problem.message, reason=problem.reason)
-                verdict.output = session.excerpt()
-            if print_verdict:
-                verdict.show()
-            return verdict
+                verdict = _guarded_check(check, exercise, fn, name)
+            return report(verdict, print_verdict)
 
         public.__signature__ = inspect.Signature([
             inspect.Parameter("fn", inspect.Parameter.POSITIONAL_OR_KEYWORD),
@@ -396,132 +482,205 @@ def checker(exercise: str, default_name: str):
 
 
 # --------------------------------------------------------------------------------------------
-# The comparison
+# One exercise's check, and run_check's steps
 # --------------------------------------------------------------------------------------------
 
 
-def run_check(
-    exercise: str,
-    fn,
-    cases: Sequence[Case],
-    reference: Callable,
-    *,
-    name: str,
-    what: str,
-    diagnoses: Sequence[Diagnosis] = (),
-    atol: float = 1e-5,
-    rtol: float = 1e-4,
-    check_answer: Callable | None = None,
-    on_error: Callable | None = None,
-    on_differs: Callable | None = None,
-    compare: Callable | None = None,
-    pass_message: str | None = None,
-    copy_inputs: bool = True,
-    print_verdict: bool = False,
-) -> Verdict:
-    """Check ``fn`` (the learner's function called ``name``) against ``reference`` on ``cases``.
+@dataclass
+class Check:
+    """What :func:`run_check` needs to judge a learner's function: the exercise, its fresh inputs, the
+    right answer, the known mistakes and how to compare.
 
-    ``what`` names the quantity in messages ("MLM loss"). Returns a :class:`Verdict` (and prints it
-    if ``print_verdict``; checkers made with :func:`checker` print it themselves). Hooks:
+    ``name`` is the learner's function's name (messages quote it); ``what`` names the quantity in
+    messages ("MLM loss"). The hooks, for what a chapter needs beyond the standard checks:
 
     - ``check_answer(got, case, number) -> message | None``: the chapter's own check of an answer's form,
       before the standard kind, type and shape checks;
     - ``on_error(error, case, number) -> message | None``: a message for an exception (default: its name);
     - ``on_differs(number, case, got, expected) -> message | None``: what to say when no known mistake
       matches (default: "your ... differs from the reference on input N");
-    - ``compare(value) -> comparable | None``: answers are compared after this (None: the wrong form,
-      ``check_answer`` says why), exactly, on every case first, and a diagnosis must match on every case
-      (for lists of small integers, which can match a wrong rule by chance on one input);
+    - ``compare(value) -> comparable``: answers are compared after this, exactly, on every case first, and a
+      diagnosis must match on every case (for lists of small integers, which can match a wrong rule by chance
+      on one input); :func:`exact_answer_hooks` sets it up with ``check_answer`` and ``on_error``;
     - ``pass_message``: the message of a pass.
     """
 
-    def verdict(status: str, message: str, reason: str) -> Verdict:
-        result = Verdict(exercise, status, message, reason=reason)
-        if print_verdict:
-            result.show()
-        return result
+    exercise: str
+    cases: Sequence[Case]
+    reference: Callable
+    _: KW_ONLY
+    name: str
+    what: str
+    diagnoses: Sequence[Diagnosis] = ()
+    atol: float = 1e-5
+    rtol: float = 1e-4
+    check_answer: Callable | None = None
+    on_error: Callable | None = None
+    on_differs: Callable | None = None
+    compare: Callable | None = None
+    pass_message: str | None = None
 
-    refused = _refusal(exercise, fn, name)
-    if refused is not None:
-        if print_verdict:
-            refused.show()
-        return refused
+    def verdict(self, status: str, message: str, reason: str) -> Verdict:
+        return Verdict(self.exercise, status, message, reason=reason)
 
-    def known_mistake(case, got):
-        """The hint of the first known mistake that computes what the learner's function returned."""
-        for diagnosis in diagnoses:
+    def try_again(self, message: str, reason: str) -> _Decided:
+        """The exception that ends the check with a "try again" verdict."""
+        return _Decided(self.verdict("try again", message, reason))
+
+    def known_mistake(self, case: Case, got) -> str | None:
+        """The hint of the first known mistake that computes what the learner's function returned on ``case``."""
+        for diagnosis in self.diagnoses:
             try:
                 wrong = diagnosis.wrong(*case.args, **case.kwargs)
             except Exception:
                 continue
-            if _close(got, wrong, atol, rtol, equal_nan=True):
+            if _close(got, wrong, self.atol, self.rtol, equal_nan=True):
                 return diagnosis.hint
         return None
 
-    answers = []
-    for number, case in enumerate(cases, start=1):
-        where = f"on input {number}{', ' + case.label if case.label else ''}"
-        # The learner's function gets its own copy of the inputs: one that modifies them in place
-        # (labels[labels == -100] = 0) must not change what the reference and the diagnoses see.
-        args, kwargs = copy.deepcopy((case.args, case.kwargs)) if copy_inputs else (case.args, case.kwargs)
+    def known_mistake_on_every_case(self, answers: list) -> str | None:
+        """With ``compare``: the hint of the first known mistake whose answers are the learner's on every case."""
+        for diagnosis in self.diagnoses:
+            try:
+                wrong = [self.compare(diagnosis.wrong(*copy.deepcopy(case.args), **case.kwargs)) for case in self.cases]
+            except Exception:
+                continue
+            if wrong == answers:
+                return diagnosis.hint
+        return None
+
+
+class _Decided(Exception):
+    """A step of :func:`run_check` reached the verdict: the steps after it do not run."""
+
+    def __init__(self, verdict: Verdict):
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+def run_check(fn, check: Check, *, print_verdict: bool = False) -> Verdict:
+    """Judge ``fn`` (the learner's function) by ``check``; return the :class:`Verdict` (and print it if
+    ``print_verdict``: checkers made with :func:`checker` print it themselves).
+
+    The steps, each stopping at the first verdict it reaches:
+
+    1. is it still the template? (:func:`_refusal`: nothing passed, not a function, the empty template);
+    2. run each case (:func:`_answer`: ``fn`` on a copy of the inputs; an exception becomes a message);
+    3. compare each answer with the reference's (:func:`_judge_answer`: its kind, shape, values) or, with
+       ``check.compare``, all answers at the end (:func:`_judge_answers`);
+    4. diagnose a wrong answer: the first known mistake that computes it names the mistake
+       (:meth:`Check.known_mistake`), else :func:`_difference` says where it differs;
+    5. report the verdict (:func:`report`).
+    """
+    verdict = _refusal(check.exercise, fn, check.name)
+    if verdict is None:
         try:
-            got = fn(*args, **kwargs)
-        except (NotImplementedError, NotAttempted):
-            return verdict("not yet", f"`{name}` raises NotImplementedError: write your code and run the cell again.",
-                           "not implemented")
-        except WrongAnswer as problem:  # a chapter's adapter found the answer's form wrong
-            return verdict("try again", problem.message, problem.reason)
-        except Exception as error:  # the learner's bug: report it, do not crash the notebook
-            message = on_error(error, case, number) if on_error else None
-            return verdict("try again", message or f"`{name}` raised {type(error).__name__}: {error} ({where}). The "
-                                                   "exercise statement lists the inputs and their shapes.", "raised")
-        problem = check_answer(got, case, number) if check_answer else None
-        if problem:
-            return verdict("try again", problem, "wrong type")
-        if compare is not None:
-            answers.append(compare(got))
-            continue
-        expected = reference(*case.args, **case.kwargs)
-        problem = _kind_problem(got, expected, name, what)
-        if problem:  # a known mistake may return another kind (one name instead of a list of them)
-            hint = known_mistake(case, got)
-            return verdict("try again", hint or problem, "known mistake" if hint else "wrong type")
-        if isinstance(expected, torch.Tensor) and got.shape != expected.shape:
-            hint = known_mistake(case, got)  # a mistake may show as a shape (a [B, T] mask for a [B, 1, 1, T])
-            return verdict("try again", hint or f"`{name}` returned shape {tuple(got.shape)}; the {what} has "
-                                                f"shape {tuple(expected.shape)}.", "known mistake" if hint else "wrong shape")
-        if not _close(got, expected, atol, rtol):
-            hint = known_mistake(case, got)
-            if hint:
-                return verdict("try again", hint, "known mistake")
-            if isinstance(expected, torch.Tensor) and not torch.isfinite(got).all() and torch.isfinite(expected).all():
-                return verdict("try again", f"your {what} contains NaN or infinite values on input {number}, "
-                                            "where the reference has none. Look for an overflow (a very large "
-                                            "number multiplied or exponentiated) or a division by zero.", "not finite")
-            message = on_differs(number, case, got, expected) if on_differs else None
-            if message:
-                return verdict("try again", message, "differs")
-            detail = ""
-            if isinstance(expected, torch.Tensor):
-                detail = f" (max |difference| {(got.double() - expected.double()).abs().max().item():.3g})"
-            elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
-                detail = f" (yours {as_number(got):.4g}, expected {float(expected):.4g})"
-            return verdict("try again", f"your {what} differs from the reference on input {number}{detail}. "
-                                        "Compare your steps with the notebook's derivation.", "differs")
-    if compare is not None:
-        expected = [compare(reference(*copy.deepcopy(case.args), **case.kwargs)) for case in cases]
-        if answers != expected:
-            for diagnosis in diagnoses:
-                try:
-                    wrong = [compare(diagnosis.wrong(*copy.deepcopy(case.args), **case.kwargs)) for case in cases]
-                except Exception:
-                    continue
-                if wrong == answers:
-                    return verdict("try again", diagnosis.hint, "known mistake")
-            for number, (case, got, right) in enumerate(zip(cases, answers, expected), start=1):
-                if got != right:
-                    message = on_differs(number, case, got, right) if on_differs else None
-                    return verdict("try again", message or f"your {what} differs from the reference on input "
-                                                           f"{number}. Compare your steps with the notebook's "
-                                                           "derivation.", "differs")
-    return verdict("pass", pass_message or f"your {what} matches the reference on {len(cases)} fresh inputs.", "pass")
+            verdict = _run_cases(fn, check)
+        except _Decided as decided:
+            verdict = decided.verdict
+    return report(verdict, print_verdict)
+
+
+def _run_cases(fn, check: Check) -> Verdict:
+    """Steps 2 to 4, case by case (a wrong answer on the first case ends the check before the next call)."""
+    answers = []
+    for number, case in enumerate(check.cases, start=1):
+        got = _answer(fn, check, case, number)
+        if check.compare is None:
+            _judge_answer(check, case, number, got)
+        else:
+            answers.append(check.compare(got))
+    if check.compare is not None:
+        _judge_answers(check, answers)
+    return check.verdict("pass", check.pass_message or _say("pass", what=check.what, count=len(check.cases)), "pass")
+
+
+def _answer(fn, check: Check, case: Case, number: int):
+    """What ``fn`` returns on ``case``; raises the verdict when it raised or its answer has the wrong form."""
+    # The learner's function gets its own copy of the inputs: one that modifies them in place
+    # (labels[labels == -100] = 0) must not change what the reference and the diagnoses see.
+    args, kwargs = copy.deepcopy((case.args, case.kwargs))
+    try:
+        got = fn(*args, **kwargs)
+    except (NotImplementedError, NotAttempted):
+        raise _Decided(check.verdict("not yet", _say("not implemented", name=check.name), "not implemented")) from None
+    except WrongAnswer as problem:  # a chapter's adapter found the answer's form wrong
+        raise check.try_again(problem.message, problem.reason) from None
+    except Exception as error:  # the learner's bug: report it, do not crash the notebook
+        message = check.on_error(error, case, number) if check.on_error else None
+        where = (_say("where, labelled", number=number, label=case.label) if case.label
+                 else _say("where", number=number))
+        raise check.try_again(message or _say("raised", name=check.name, error_type=type(error).__name__, error=error,
+                                              where=where), "raised") from None
+    problem = check.check_answer(got, case, number) if check.check_answer else None
+    if problem:
+        raise check.try_again(problem, "wrong type")
+    return got
+
+
+def _judge_answer(check: Check, case: Case, number: int, got) -> None:
+    """Raises the verdict unless ``got`` is the reference's answer on ``case``: of its kind, shape and values."""
+    expected = check.reference(*case.args, **case.kwargs)
+    problem = _kind_problem(got, expected, check.name, check.what)
+    if problem:  # a known mistake may return another kind (one name instead of a list of them)
+        hint = check.known_mistake(case, got)
+        raise check.try_again(hint or problem, "known mistake" if hint else "wrong type")
+    if isinstance(expected, torch.Tensor) and got.shape != expected.shape:
+        hint = check.known_mistake(case, got)  # a mistake may show as a shape (a [B, T] mask for a [B, 1, 1, T])
+        shapes = _say("wrong shape", name=check.name, got=tuple(got.shape), what=check.what,
+                      expected=tuple(expected.shape))
+        raise check.try_again(hint or shapes, "known mistake" if hint else "wrong shape")
+    if not _close(got, expected, check.atol, check.rtol):
+        hint = check.known_mistake(case, got)
+        if hint:
+            raise check.try_again(hint, "known mistake")
+        raise check.try_again(*_difference(check, case, number, got, expected))
+
+
+def _difference(check: Check, case: Case, number: int, got, expected) -> tuple[str, str]:
+    """(message, reason) for an answer that differs and matches no known mistake."""
+    if isinstance(expected, torch.Tensor) and not torch.isfinite(got).all() and torch.isfinite(expected).all():
+        return _say("not finite", what=check.what, number=number), "not finite"
+    message = check.on_differs(number, case, got, expected) if check.on_differs else None
+    if message:
+        return message, "differs"
+    detail = ""
+    if isinstance(expected, torch.Tensor):
+        detail = _say("tensor difference", difference=(got.double() - expected.double()).abs().max().item())
+    elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
+        detail = _say("number difference", got=as_number(got), expected=float(expected))
+    return _say("differs", what=check.what, number=number, detail=detail), "differs"
+
+
+def _judge_answers(check: Check, answers: list) -> None:
+    """With ``check.compare``: raises the verdict unless every answer is the reference's, exactly."""
+    expected = [check.compare(check.reference(*copy.deepcopy(case.args), **case.kwargs)) for case in check.cases]
+    if answers == expected:
+        return
+    hint = check.known_mistake_on_every_case(answers)
+    if hint:
+        raise check.try_again(hint, "known mistake")
+    for number, (case, got, right) in enumerate(zip(check.cases, answers, expected), start=1):
+        if got != right:
+            message = check.on_differs(number, case, got, right) if check.on_differs else None
+            raise check.try_again(message or _say("differs", what=check.what, number=number, detail=""), "differs")
+
+
+def exact_answer_hooks(name: str, normalize: Callable, form_problem: Callable,
+                       on_error: Callable | None = None) -> dict:
+    """:class:`Check`'s hooks for an answer compared exactly (a list of labels, of spans, a pair of positions):
+    compared after ``normalize`` (None: the wrong form, and ``form_problem(got, case)`` says why), on every
+    input, a known mistake matched on every input (a list of small integers can match a wrong rule by chance
+    on one input). ``on_error(error, case) -> hint | None`` adds a hint to the message of an exception."""
+
+    def check_answer(got, case, number):
+        if normalize(got) is None:
+            return _say("wrong form", name=name, problem=form_problem(got, case), number=number, label=case.label)
+        return None
+
+    def error_message(error, case, number):
+        hint = (on_error(error, case) if on_error else None) or _say("the inputs")
+        return _say("raised, with a hint", name=name, error_type=type(error).__name__, error=error, number=number,
+                    label=case.label, hint=hint)
+
+    return dict(check_answer=check_answer, on_error=error_message, compare=normalize)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from ..notebook.parity import ParityReport, ParityRow
-from . import Case, Diagnosis, Verdict, checker, run_check
+from . import Case, Check, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_max_abs_diff", "check_within_tolerance", "check_failing_rows"]
 
@@ -64,8 +64,8 @@ def check_max_abs_diff(fn, name: str) -> Verdict:
                   "you compared the two tensors' largest values, not the tensors element by element. Subtract first "
                   "(`ours - theirs`), then take `.abs().max()`."),
     ]
-    return run_check("0.1", fn, _max_abs_diff_cases(), _max_abs_diff, name=name,
-                     what="max |difference|", diagnoses=diagnoses, atol=1e-9, rtol=1e-6)
+    return run_check(fn, Check("0.1", _max_abs_diff_cases(), _max_abs_diff, name=name,
+                               what="max |difference|", diagnoses=diagnoses, atol=1e-9, rtol=1e-6))
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,8 +129,8 @@ def check_within_tolerance(fn, name: str) -> Verdict:
         Diagnosis(lambda o, t, atol=1e-5, rtol=1e-5: _within_tolerance(o, t),
                   "use the `atol` and `rtol` your function is given; 1e-5 is only their default."),
     ]
-    return run_check("0.2", fn, _within_tolerance_cases(), _within_tolerance, name=name,
-                     what="answer", diagnoses=diagnoses)
+    return run_check(fn, Check("0.2", _within_tolerance_cases(), _within_tolerance, name=name,
+                               what="answer", diagnoses=diagnoses))
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,5 +190,5 @@ def check_failing_rows(fn, name: str) -> Verdict:
         Diagnosis(lambda r: next((row.name for row in r.rows if not row.ok), None),
                   "return every failing row, as a list (an empty list when all agree), not only the first one."),
     ]
-    return run_check("0.3", fn, _failing_rows_cases(), _failing_rows, name=name,
-                     what="list of failing rows", diagnoses=diagnoses)
+    return run_check(fn, Check("0.3", _failing_rows_cases(), _failing_rows, name=name,
+                               what="list of failing rows", diagnoses=diagnoses))

@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-from . import Case, Diagnosis, Verdict, checker, run_check
+from . import Case, Check, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_additive_mask", "check_attention", "check_pooler", "check_count_parameters"]
 
@@ -70,8 +70,8 @@ def check_additive_mask(fn, name: str) -> Verdict:
                   "use the minimum of the `dtype` you are given, `torch.finfo(dtype).min` (-65504 for float16): "
                   "float32's minimum does not even exist in float16, where it overflows to -inf."),
     ]
-    return run_check("1.1", fn, _additive_mask_cases(), _additive_mask, name=name,
-                     what="additive mask", diagnoses=diagnoses)
+    return run_check(fn, Check("1.1", _additive_mask_cases(), _additive_mask, name=name,
+                               what="additive mask", diagnoses=diagnoses))
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,8 +123,8 @@ def check_attention(fn, name: str) -> Verdict:
         Diagnosis(lambda q, k, v, m: (scores(q, k) / math.sqrt(q.shape[-1]) * m).softmax(-1) @ v,
                   "the mask is *added* to the scores, not multiplied: exp(score + min) = 0, while score * 0 = score."),
     ]
-    return run_check("1.2", fn, _attention_cases(), _attention, name=name,
-                     what="attention output", diagnoses=diagnoses)
+    return run_check(fn, Check("1.2", _attention_cases(), _attention, name=name,
+                               what="attention output", diagnoses=diagnoses))
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,8 +168,8 @@ def check_pooler(fn, name: str) -> Verdict:
                   "`last_hidden_state[0]` is the first *sequence*; the first *token* of every sequence is "
                   "`last_hidden_state[:, 0]`."),
     ]
-    return run_check("1.3", fn, _pooler_cases(), _pooler, name=name,
-                     what="pooler output", diagnoses=diagnoses)
+    return run_check(fn, Check("1.3", _pooler_cases(), _pooler, name=name,
+                               what="pooler output", diagnoses=diagnoses))
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,5 +256,5 @@ def check_count_parameters(fn, name: str) -> Verdict:
         Diagnosis(lambda c: changed(c, num_hidden_layers=1),
                   "multiply the per-layer count by `config.num_hidden_layers`: every layer has its own weights."),
     ]
-    return run_check("1.4", fn, _count_parameters_cases(), _count_parameters, name=name,
-                     what="parameter count", diagnoses=diagnoses, atol=0, rtol=0)
+    return run_check(fn, Check("1.4", _count_parameters_cases(), _count_parameters, name=name,
+                               what="parameter count", diagnoses=diagnoses, atol=0, rtol=0))

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from ..losses import IGNORE_INDEX
-from . import Case, Diagnosis, Verdict, checker, run_check
+from . import Case, Check, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_mlm_loss", "check_nsp_loss", "check_pretraining_loss"]
 
@@ -96,8 +96,8 @@ _MLM_DIAGNOSES = [
 def check_mlm_loss(fn, name: str) -> Verdict:
     """Exercise 2.1: ``fn(logits, labels)`` with logits ``[B, T, vocab]`` and labels ``[B, T]`` (-100 where
     nothing is scored) returns the mean cross-entropy over the scored positions, a scalar tensor."""
-    return run_check("2.1", fn, _mlm_cases(), _mlm, name=name, what="MLM loss",
-                     diagnoses=_MLM_DIAGNOSES)
+    return run_check(fn, Check("2.1", _mlm_cases(), _mlm, name=name, what="MLM loss",
+                               diagnoses=_MLM_DIAGNOSES))
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,8 +132,8 @@ _NSP_DIAGNOSES = [
 def check_nsp_loss(fn, name: str) -> Verdict:
     """Exercise 2.2: ``fn(seq_relationship_logits, next_sentence_label)`` with logits ``[B, 2]`` and labels
     ``[B]`` (0 = B follows A, 1 = B is random) returns the mean two-class cross-entropy."""
-    return run_check("2.2", fn, _nsp_cases(), _nsp, name=name, what="NSP loss",
-                     diagnoses=_NSP_DIAGNOSES)
+    return run_check(fn, Check("2.2", _nsp_cases(), _nsp, name=name, what="NSP loss",
+                               diagnoses=_NSP_DIAGNOSES))
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,5 +177,5 @@ def check_pretraining_loss(fn, name: str) -> Verdict:
         *(Diagnosis(lambda p, s, lab, nsl, wrong=d.wrong: _mlm(p, lab) + wrong(s, nsl), "in the NSP part: " + d.hint)
           for d in _NSP_DIAGNOSES),
     ]
-    return run_check("2.3", fn, _pretraining_cases(), _pretraining, name=name,
-                     what="pre-training loss", diagnoses=diagnoses)
+    return run_check(fn, Check("2.3", _pretraining_cases(), _pretraining, name=name,
+                               what="pre-training loss", diagnoses=diagnoses))

@@ -15,9 +15,9 @@ import copy
 
 import torch
 
-from ..models.backbone import make_additive_mask
 from ..losses.pretraining import IGNORE_INDEX, shift_labels_for_causal_lm
-from . import Case, Diagnosis, Verdict, checker, run_check
+from ..models.backbone import make_additive_mask
+from . import Case, Check, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_mlm_replacement", "check_shift_labels", "check_causal_mask", "reference_mlm_replacement",
            "reference_causal_mask"]
@@ -119,8 +119,8 @@ def check_mlm_replacement(fn, name: str) -> Verdict:
                   "every selected token became [MASK]. Only those with `mask_draw` True do (80 %); 10 % get a "
                   "random id and 10 % stay unchanged, so the model cannot ignore real tokens" + section + "."),
     ]
-    verdict = run_check("3.1", fn, cases, reference_mlm_replacement, name=name,
-                        what="masked input tensor", diagnoses=diagnoses)
+    verdict = run_check(fn, Check("3.1", cases, reference_mlm_replacement, name=name,
+                                  what="masked input tensor", diagnoses=diagnoses))
     if verdict:
         # run_check gives the learner's function copies of the inputs; call it once more to see
         # whether it writes into `input_ids` (the result would still be right).
@@ -182,8 +182,8 @@ def check_shift_labels(fn, name: str) -> Verdict:
                   "to predict the start of the sequence. Drop the first label and append -100 instead"
                   + section + "."),
     ]
-    return run_check("3.2", fn, _shift_cases(), shift_labels_for_causal_lm, name=name,
-                     what="shifted label tensor", diagnoses=diagnoses)
+    return run_check(fn, Check("3.2", _shift_cases(), shift_labels_for_causal_lm, name=name,
+                               what="shifted label tensor", diagnoses=diagnoses))
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,5 +249,5 @@ def check_causal_mask(fn, name: str) -> Verdict:
                   "a position may attend to itself: keep the diagonal (`tril()`, not `tril(-1)`). Only keys AFTER "
                   "the query are blocked" + section + "."),
     ]
-    return run_check("3.3", fn, _mask_cases(), reference_causal_mask, name=name,
-                     what="causal mask", diagnoses=diagnoses)
+    return run_check(fn, Check("3.3", _mask_cases(), reference_causal_mask, name=name,
+                               what="causal mask", diagnoses=diagnoses))

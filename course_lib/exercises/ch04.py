@@ -16,8 +16,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..models.tying import _resized_rows
-from . import Case, Diagnosis, Verdict, _describe, as_number, checker, run_check
+from ..models.tying import resized_rows
+from . import Case, Check, Diagnosis, Verdict, as_number, checker, describe, run_check
 
 __all__ = ["check_pretraining_parameter_count", "check_tied_gradient", "check_resize_rows",
            "reference_parameter_count", "reference_tied_gradient", "reference_resize_rows"]
@@ -114,7 +114,7 @@ def check_pretraining_parameter_count(fn, name: str) -> Verdict:
 
     def check_answer(got, case, number):
         if as_number(got) is None:
-            return f"`{name}` returned {_describe(got)}; return the count as one whole number, an int such as 110_106_428."
+            return f"`{name}` returned {describe(got)}; return the count as one whole number, an int such as 110_106_428."
         return None
 
     def on_differs(number, case, got, expected):
@@ -124,8 +124,9 @@ def check_pretraining_parameter_count(fn, name: str) -> Verdict:
                 f"parameters ({value - expected:+,}). Go through the modules in the statement one by one: the "
                 "size of the gap tells which one.")
 
-    return run_check("4.1", fn, _count_cases(), reference_parameter_count, name=name, what="parameter count",
-                     diagnoses=diagnoses, atol=0.5, rtol=0.0, check_answer=check_answer, on_differs=on_differs)
+    return run_check(fn, Check("4.1", _count_cases(), reference_parameter_count, name=name, what="parameter count",
+                               diagnoses=diagnoses, atol=0.5, rtol=0.0, check_answer=check_answer,
+                               on_differs=on_differs))
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,8 +206,8 @@ def check_tied_gradient(fn, name: str) -> Verdict:
                   "your gradient is that of a model without the output bias: the scores are `h @ E.T + bias`. The "
                   "bias changes the softmax, hence the gradient of E."),
     ]
-    return run_check("4.2", fn, _gradient_cases(), reference_tied_gradient, name=name,
-                     what="gradient of E", diagnoses=diagnoses)
+    return run_check(fn, Check("4.2", _gradient_cases(), reference_tied_gradient, name=name,
+                               what="gradient of E", diagnoses=diagnoses))
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,19 +218,19 @@ def check_tied_gradient(fn, name: str) -> Verdict:
 def reference_resize_rows(old, new_num_tokens, fill):
     """``course_lib.models.tying``'s resizing rule: keep the first rows, new rows = the mean old row
     (``fill="mean"``, embeddings) or 0 (``fill="zero"``, biases)."""
-    return _resized_rows(old, new_num_tokens, fill)
+    return resized_rows(old, new_num_tokens, fill)
 
 
 def _zeros_everywhere(old, new_num_tokens, fill):
-    return _resized_rows(old, new_num_tokens, "zero")
+    return resized_rows(old, new_num_tokens, "zero")
 
 
 def _mean_everywhere(old, new_num_tokens, fill):
-    return _resized_rows(old, new_num_tokens, "mean")
+    return resized_rows(old, new_num_tokens, "mean")
 
 
 def _scalar_mean(old, new_num_tokens, fill):
-    out = _resized_rows(old, new_num_tokens, "zero")
+    out = resized_rows(old, new_num_tokens, "zero")
     if fill == "mean" and new_num_tokens > old.shape[0]:
         out[old.shape[0]:] = old.mean()
     return out
@@ -237,7 +238,7 @@ def _scalar_mean(old, new_num_tokens, fill):
 
 def _keeps_last_rows(old, new_num_tokens, fill):
     if new_num_tokens >= old.shape[0]:
-        return _resized_rows(old, new_num_tokens, fill)
+        return resized_rows(old, new_num_tokens, fill)
     return old[-new_num_tokens:].clone()
 
 
@@ -271,5 +272,5 @@ def check_resize_rows(fn, name: str) -> Verdict:
         Diagnosis(_keeps_last_rows,
                   "when shrinking, keep the FIRST `new_num_tokens` rows: token id i must still mean row i."),
     ]
-    return run_check("4.3", fn, _resize_cases(), reference_resize_rows, name=name,
-                     what="resized tensor", diagnoses=diagnoses)
+    return run_check(fn, Check("4.3", _resize_cases(), reference_resize_rows, name=name,
+                               what="resized tensor", diagnoses=diagnoses))

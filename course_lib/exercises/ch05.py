@@ -24,7 +24,7 @@ from ..losses.classification import (
     multi_label_loss,
     regression_loss,
 )
-from . import Case, Diagnosis, Verdict, _describe, checker, run_check
+from . import Case, Check, Diagnosis, Verdict, checker, describe, run_check
 
 __all__ = ["check_problem_type", "check_regression_loss", "check_multi_label_loss", "reference_problem_type"]
 
@@ -117,7 +117,7 @@ def check_problem_type(fn, name: str) -> Verdict:
     def on_differs(number, case, got, expected):
         # The generic message says neither what came back nor on which labels: say both.
         if not isinstance(got, str):
-            return f"`{name}` returned {_describe(got)}; return one of the strings {', '.join(repr(p) for p in PROBLEM_TYPES)}."
+            return f"`{name}` returned {describe(got)}; return one of the strings {', '.join(repr(p) for p in PROBLEM_TYPES)}."
         if got not in PROBLEM_TYPES:
             return (f"{got!r} is not a problem type transformers knows; the three are "
                     f"{', '.join(repr(p) for p in PROBLEM_TYPES)}. A misspelt `config.problem_type` makes "
@@ -125,8 +125,8 @@ def check_problem_type(fn, name: str) -> Verdict:
         return (f"for {case.label} you answer {got!r}; transformers chooses {expected!r}. Go through the "
                 "rule in order: num_labels first, then the dtype" + section + ".")
 
-    return run_check("5.1", fn, _problem_cases(), reference_problem_type, name=name, what="problem type",
-                     diagnoses=diagnoses, on_differs=on_differs)
+    return run_check(fn, Check("5.1", _problem_cases(), reference_problem_type, name=name, what="problem type",
+                               diagnoses=diagnoses, on_differs=on_differs))
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,8 +188,8 @@ def check_regression_loss(fn, name: str) -> Verdict:
         Diagnosis(_absolute, "you averaged absolute errors (L1). The regression loss squares the errors, so large "
                              "misses cost more than small ones" + section + "."),
     ]
-    return run_check("5.2", fn, _regression_cases(), regression_loss, name=name,
-                     what="regression loss", diagnoses=diagnoses)
+    return run_check(fn, Check("5.2", _regression_cases(), regression_loss, name=name,
+                               what="regression loss", diagnoses=diagnoses))
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,5 +276,5 @@ def check_multi_label_loss(fn, name: str) -> Verdict:
         Diagnosis(_naive_logs, unstable),
         Diagnosis(_naive_clamped, unstable),
     ]
-    return run_check("5.3", fn, _multi_label_cases(), multi_label_loss, name=name,
-                     what="multi-label loss", diagnoses=diagnoses)
+    return run_check(fn, Check("5.3", _multi_label_cases(), multi_label_loss, name=name,
+                               what="multi-label loss", diagnoses=diagnoses))

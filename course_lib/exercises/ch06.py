@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from ..losses.classification import IGNORE_INDEX, multiple_choice_loss
 from ..models.multiple_choice import flatten_choices
-from . import Case, Diagnosis, Verdict, checker, run_check
+from . import Case, Check, Diagnosis, Verdict, checker, run_check
 
 __all__ = ["check_flatten_choices", "check_multiple_choice_loss", "reference_multiple_choice_loss"]
 
@@ -77,8 +77,8 @@ def check_flatten_choices(fn, name: str) -> Verdict:
                   "right for [batch, choices, seq_len], but inputs_embeds is [batch, choices, seq_len, hidden]: keep "
                   "EVERY axis after the second, `tensor.reshape(-1, *tensor.shape[2:])`" + section + "."),
     ]
-    return run_check("6.1", fn, _flatten_cases(), flatten_choices, name=name,
-                     what="flattened tensor", diagnoses=diagnoses)
+    return run_check(fn, Check("6.1", _flatten_cases(), flatten_choices, name=name,
+                               what="flattened tensor", diagnoses=diagnoses))
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,5 +170,5 @@ def check_multiple_choice_loss(fn, name: str) -> Verdict:
                   "one choice is right, so they compete: a softmax across the C scores of a question and "
                   "cross-entropy with the index of the right one" + section + "."),
     ]
-    return run_check("6.2", fn, _loss_cases(), reference_multiple_choice_loss, name=name,
-                     what="multiple-choice loss", diagnoses=diagnoses)
+    return run_check(fn, Check("6.2", _loss_cases(), reference_multiple_choice_loss, name=name,
+                               what="multiple-choice loss", diagnoses=diagnoses))

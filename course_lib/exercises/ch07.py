@@ -24,29 +24,11 @@ from ..losses.token_and_span import (
     token_classification_loss,
     token_classification_loss_with_attention_mask,
 )
-from ..task_data.ner import LABELS, entity_spans
 from ..models.token_classification import align_labels_with_tokens
-from . import Case, Diagnosis, Verdict, _describe, checker, run_check
+from ..task_data.ner import LABELS, entity_spans
+from . import Case, Check, Diagnosis, Verdict, as_integer, checker, describe, exact_answer_hooks, run_check
 
 __all__ = ["check_align_labels", "check_token_loss", "check_entity_spans"]
-
-
-def _list_hooks(name, normalize, form_problem, on_error=None) -> dict:
-    """run_check's hooks for an answer that is a list: compared after ``normalize`` (None: the wrong form,
-    ``form_problem(got, case)`` says why), exactly and on every input, a known mistake matched on every input
-    (a list of small integers can match a wrong rule by chance on one input)."""
-
-    def check_answer(got, case, number):
-        if normalize(got) is None:
-            return f"`{name}` {form_problem(got, case)} (on input {number}, {case.label})."
-        return None
-
-    def error_message(error, case, number):
-        hint = on_error(error, case) if on_error else None
-        return (f"`{name}` raised {type(error).__name__}: {error} (on input {number}, {case.label}). "
-                + (hint or "The exercise statement lists the inputs."))
-
-    return dict(check_answer=check_answer, on_error=error_message, compare=normalize)
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,103 +129,103 @@ def _int_list(result):
             return None
         return [int(x) for x in result.tolist()]
     if isinstance(result, (list, tuple)):
-        out = []
-        for x in result:
-            if isinstance(x, torch.Tensor) and x.numel() == 1 and not x.is_floating_point():
-                x = int(x)
-            if isinstance(x, bool) or not isinstance(x, int):
-                return None
-            out.append(int(x))
-        return out
+        out = [as_integer(x) for x in result]
+        return None if None in out else out
     return None
 
 
 _SECTION2 = "(section 2)"
 
 
+def _align_form_problem(got, case):
+    """Why the answer is not a list of integer labels (exact_answer_hooks quotes it)."""
+    length = len(case.args[1])
+    if isinstance(got, (list, tuple)) and any(x is None for x in got):
+        return ("put None in the list where a token gets no label: labels must be ints, and the ignored "
+                "positions get -100, the index the cross-entropy skips")
+    if isinstance(got, (list, tuple, torch.Tensor)) and _int_list(got) is None:
+        return ("returned something that is not a flat list of integer label ids: return one int per token, "
+                f"e.g. [-100, 1, 2, -100, ...] ({length} of them here)")
+    return f"returned {describe(got)}; it should return a list of {length} ints, one label per token"
+
+
+def _first_wrong_label(number, case, got, right):
+    """No known mistake matched: name the first token whose label is wrong, and the rule it breaks."""
+    word_labels, word_ids = case.args
+    tokens = case.tokens
+    if len(got) != len(right):
+        return (f"on input {number} ({case.label}) your list has {len(got)} labels for {len(word_ids)} tokens. "
+                "Return one label per token, len(word_ids) of them: the special tokens and the padding get "
+                "-100, they are not left out " + _SECTION2 + ".")
+    for i, (mine, want) in enumerate(zip(got, right)):
+        if mine == want:
+            continue
+        w = word_ids[i]
+        where = f"on input {number} ({case.label}), token {i} ({tokens[i]!r}, word id {w})"
+        if w is None:
+            return (f"{where} gets {mine}: a token whose word id is None ([CLS], [SEP] or padding) belongs to no "
+                    "word and gets -100, so the loss ignores it " + _SECTION2 + ".")
+        first_piece = i == 0 or word_ids[i - 1] != w
+        if not first_piece:
+            return (f"{where} gets {mine}: it is a later piece of word {w}, and only a word's FIRST piece keeps "
+                    "the word's label; the later pieces get -100, so each word counts once " + _SECTION2 + ".")
+        if mine == IGNORE_INDEX:
+            return (f"{where} gets -100, but it is the first piece of word {w}: it keeps that word's label, "
+                    f"word_labels[{w}] = {want} " + _SECTION2 + ".")
+        return (f"{where} gets {mine}, but it is the first piece of word {w}, whose label is word_labels[{w}] = "
+                f"{want}. Index word_labels with the token's word id " + _SECTION2 + ".")
+    return f"on input {number} ({case.label}) your labels differ from the reference."
+
+
+def _align_error_hint(error, case):
+    """A hint for the exceptions a wrong index into word_labels causes."""
+    if isinstance(error, IndexError):
+        return (f"There are {len(case.args[0])} word labels and {len(case.args[1])} tokens: index word_labels "
+                "with the token's word id, word_labels[word_ids[i]], never with the token position i or "
+                "word id + 1 (off by one).")
+    if isinstance(error, TypeError) and "None" in str(error):
+        return "Tokens whose word id is None ([CLS], [SEP], padding) have no word: give them -100 first."
+    return None
+
+
+_ALIGN_DIAGNOSES = [
+    Diagnosis(_align_all_pieces,
+              "you labelled every sub-token: all pieces of a word carry its label (that is "
+              "label_all_tokens=True). The rule of the BERT paper: only the FIRST piece keeps the label, the "
+              "later pieces get -100, so a four-piece surname counts once in the loss, like a one-piece word "
+              + _SECTION2 + "."),
+    Diagnosis(_align_pieces_as_inside,
+              "you gave the later pieces the I- tag of their word (B-PER -> I-PER). Some scripts do that, but "
+              "the rule here is the BERT paper's: only the first piece is labelled, the later pieces get -100 "
+              + _SECTION2 + "."),
+    Diagnosis(_align_specials_as_o,
+              "you labelled the special tokens: [CLS], [SEP] and padding (word id None) got 0, the \"O\" tag. "
+              "They belong to no word, so they get -100 and the loss ignores them; otherwise the model is "
+              "trained to call [SEP] and padding \"O\" " + _SECTION2 + "."),
+    Diagnosis(_align_last_piece,
+              "you labelled the LAST piece of each word instead of the first. The first piece keeps the "
+              "label: it is the piece the model sees first, and the one word_predictions reads back at "
+              "evaluation " + _SECTION2 + "."),
+    Diagnosis(_align_shifted(-1),
+              "off by one: every word's label landed on the next word (you used word_labels[word_id - 1]). "
+              "word_ids already count from 0 and skip [CLS] (its word id is None): use word_labels[word_id]."),
+    Diagnosis(_align_ignore_value(0),
+              "the ignored positions got 0, but 0 is a real tag (\"O\"). They must get -100, the index the "
+              "cross-entropy ignores (ignore_index=-100)."),
+    Diagnosis(_align_ignore_value(-1),
+              "the ignored positions got -1. The cross-entropy ignores -100 (ignore_index=-100), not -1: use "
+              "-100."),
+]
+
+
 @checker("7.1", "my_align_labels")
 def check_align_labels(fn, name: str) -> Verdict:
     """Exercise 7.1: ``fn(word_labels, word_ids)`` returns one label per token: the word's label on the
     first piece of each word, -100 on the other pieces and on every token whose word id is None."""
-    cases = _align_cases()
-
-    def form_problem(got, case):
-        length = len(case.args[1])
-        if isinstance(got, (list, tuple)) and any(x is None for x in got):
-            return ("put None in the list where a token gets no label: labels must be ints, and the ignored "
-                    "positions get -100, the index the cross-entropy skips")
-        if isinstance(got, (list, tuple, torch.Tensor)) and _int_list(got) is None:
-            return ("returned something that is not a flat list of integer label ids: return one int per token, "
-                    f"e.g. [-100, 1, 2, -100, ...] ({length} of them here)")
-        return f"returned {_describe(got)}; it should return a list of {length} ints, one label per token"
-
-    def first_difference(number, case, got, right):
-        word_labels, word_ids = case.args
-        tokens = case.tokens
-        if len(got) != len(right):
-            return (f"on input {number} ({case.label}) your list has {len(got)} labels for {len(word_ids)} tokens. "
-                    "Return one label per token, len(word_ids) of them: the special tokens and the padding get "
-                    "-100, they are not left out " + _SECTION2 + ".")
-        for i, (mine, want) in enumerate(zip(got, right)):
-            if mine == want:
-                continue
-            w = word_ids[i]
-            where = f"on input {number} ({case.label}), token {i} ({tokens[i]!r}, word id {w})"
-            if w is None:
-                return (f"{where} gets {mine}: a token whose word id is None ([CLS], [SEP] or padding) belongs to no "
-                        "word and gets -100, so the loss ignores it " + _SECTION2 + ".")
-            first_piece = i == 0 or word_ids[i - 1] != w
-            if not first_piece:
-                return (f"{where} gets {mine}: it is a later piece of word {w}, and only a word's FIRST piece keeps "
-                        "the word's label; the later pieces get -100, so each word counts once " + _SECTION2 + ".")
-            if mine == IGNORE_INDEX:
-                return (f"{where} gets -100, but it is the first piece of word {w}: it keeps that word's label, "
-                        f"word_labels[{w}] = {want} " + _SECTION2 + ".")
-            return (f"{where} gets {mine}, but it is the first piece of word {w}, whose label is word_labels[{w}] = "
-                    f"{want}. Index word_labels with the token's word id " + _SECTION2 + ".")
-        return f"on input {number} ({case.label}) your labels differ from the reference."
-
-    def align_error(error, case):
-        if isinstance(error, IndexError):
-            return (f"There are {len(case.args[0])} word labels and {len(case.args[1])} tokens: index word_labels "
-                    "with the token's word id, word_labels[word_ids[i]], never with the token position i or "
-                    "word id + 1 (off by one).")
-        if isinstance(error, TypeError) and "None" in str(error):
-            return "Tokens whose word id is None ([CLS], [SEP], padding) have no word: give them -100 first."
-        return None
-
-    return run_check(
-        "7.1", fn, cases, _align, name=name, what="list of token labels", on_differs=first_difference,
-        **_list_hooks(name, _int_list, form_problem, align_error),
-        diagnoses=[
-            Diagnosis(_align_all_pieces,
-                      "you labelled every sub-token: all pieces of a word carry its label (that is "
-                      "label_all_tokens=True). The rule of the BERT paper: only the FIRST piece keeps the label, the "
-                      "later pieces get -100, so a four-piece surname counts once in the loss, like a one-piece word "
-                      + _SECTION2 + "."),
-            Diagnosis(_align_pieces_as_inside,
-                      "you gave the later pieces the I- tag of their word (B-PER -> I-PER). Some scripts do that, but "
-                      "the rule here is the BERT paper's: only the first piece is labelled, the later pieces get -100 "
-                      + _SECTION2 + "."),
-            Diagnosis(_align_specials_as_o,
-                      "you labelled the special tokens: [CLS], [SEP] and padding (word id None) got 0, the \"O\" tag. "
-                      "They belong to no word, so they get -100 and the loss ignores them; otherwise the model is "
-                      "trained to call [SEP] and padding \"O\" " + _SECTION2 + "."),
-            Diagnosis(_align_last_piece,
-                      "you labelled the LAST piece of each word instead of the first. The first piece keeps the "
-                      "label: it is the piece the model sees first, and the one word_predictions reads back at "
-                      "evaluation " + _SECTION2 + "."),
-            Diagnosis(_align_shifted(-1),
-                      "off by one: every word's label landed on the next word (you used word_labels[word_id - 1]). "
-                      "word_ids already count from 0 and skip [CLS] (its word id is None): use word_labels[word_id]."),
-            Diagnosis(_align_ignore_value(0),
-                      "the ignored positions got 0, but 0 is a real tag (\"O\"). They must get -100, the index the "
-                      "cross-entropy ignores (ignore_index=-100)."),
-            Diagnosis(_align_ignore_value(-1),
-                      "the ignored positions got -1. The cross-entropy ignores -100 (ignore_index=-100), not -1: use "
-                      "-100."),
-        ],
-    )
+    return run_check(fn, Check(
+        "7.1", _align_cases(), _align, name=name, what="list of token labels", on_differs=_first_wrong_label,
+        **exact_answer_hooks(name, _int_list, _align_form_problem, _align_error_hint), diagnoses=_ALIGN_DIAGNOSES,
+    ))
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,51 +261,50 @@ def _loss_cases() -> list[Case]:
     return cases
 
 
+_TOKEN_LOSS_DIAGNOSES = [
+    Diagnosis(lambda logits, labels, mask: _per_token(logits, labels).mean(),
+              "your mean counts positions that carry no loss: you divided by all B x T positions, padding, "
+              "[CLS], [SEP] and the later pieces included. Divide by the number of labels that are not -100 "
+              "(`F.cross_entropy(..., ignore_index=-100)` does exactly that, section 3)."),
+    Diagnosis(lambda logits, labels, mask: (_per_token(logits, labels) * mask).sum() / mask.sum(),
+              "you masked with attention_mask instead of -100: your mean is over every real token, so [CLS], "
+              "[SEP] and the later pieces of long words, which carry -100, still count in the denominator. The "
+              "labels decide what counts: average over the labels that are not -100 (section 3)."),
+    Diagnosis(lambda logits, labels, mask: (F.cross_entropy(logits.transpose(1, 2), labels.clamp(min=0),
+                                                            reduction="none") * mask).sum() / mask.sum(),
+              "you masked with attention_mask instead of -100, and scored the -100 positions as tag 0 (\"O\"): "
+              "[CLS], [SEP] and the later pieces are trained as \"O\". Keep the -100 labels and let "
+              "`ignore_index=-100` skip them; attention_mask is not needed (section 4)."),
+    Diagnosis(lambda logits, labels, mask: token_classification_loss_with_attention_mask(logits, labels, mask),
+              "that is the transformers 4.4.2 loss: you dropped the padded positions with attention_mask. Current "
+              "transformers (and course_lib) trust the labels alone: on this batch the padding is labelled 0 "
+              "(\"O\"), so those positions are trained and count in the mean, exactly as `theirs_sloppy` in "
+              "section 4. Compute the loss from the labels, with ignore_index=-100, and leave attention_mask "
+              "out."),
+    Diagnosis(lambda logits, labels, mask: F.cross_entropy(logits.flatten(0, 1), labels.clamp(min=0).flatten()),
+              "your loss scores the -100 positions as if their label were tag 0 (\"O\"). They must be left out "
+              "entirely: keep the -100 labels and let `ignore_index=-100` skip them."),
+    Diagnosis(lambda logits, labels, mask: _per_token(logits, labels).sum(),
+              "that is the *sum* over the counted tokens; the loss is their *mean* (divide by how many labels "
+              "are not -100)."),
+    Diagnosis(lambda logits, labels, mask: (_per_token(logits, labels).sum(1)
+                                            / (labels != IGNORE_INDEX).sum(1)).mean(),
+              "you averaged each sentence first and then the sentences. The loss is one mean over all counted "
+              "tokens of the batch, so a sentence with 7 labelled words weighs more than one with 5."),
+    Diagnosis(lambda logits, labels, mask: F.cross_entropy(logits.softmax(-1).flatten(0, 1), labels.flatten()),
+              "cross-entropy takes raw logits and applies log-softmax itself: you applied a softmax first, so it "
+              "ran twice. Pass the logits unchanged."),
+    Diagnosis(lambda logits, labels, mask: F.nll_loss(logits.flatten(0, 1), labels.flatten()),
+              "`F.nll_loss` expects log-probabilities: apply `log_softmax(-1)` to the logits first, or use "
+              "`F.cross_entropy`, which does both."),
+]
+
+
 @checker("7.2", "my_token_loss")
 def check_token_loss(fn, name: str) -> Verdict:
     """Exercise 7.2: ``fn(logits, labels, attention_mask)`` with logits ``[B, T, num_labels]`` and labels,
     attention_mask ``[B, T]`` returns the loss of current transformers: the mean cross-entropy over the
     tokens whose label is not -100 (the labels alone decide; attention_mask is not needed)."""
-    section4 = " (section 4)"
-    diagnoses = [
-        Diagnosis(lambda logits, labels, mask: _per_token(logits, labels).mean(),
-                  "your mean counts positions that carry no loss: you divided by all B x T positions, padding, "
-                  "[CLS], [SEP] and the later pieces included. Divide by the number of labels that are not -100 "
-                  "(`F.cross_entropy(..., ignore_index=-100)` does exactly that, section 3)."),
-        Diagnosis(lambda logits, labels, mask: (_per_token(logits, labels) * mask).sum() / mask.sum(),
-                  "you masked with attention_mask instead of -100: your mean is over every real token, so [CLS], "
-                  "[SEP] and the later pieces of long words, which carry -100, still count in the denominator. The "
-                  "labels decide what counts: average over the labels that are not -100 (section 3)."),
-        Diagnosis(lambda logits, labels, mask: (F.cross_entropy(logits.transpose(1, 2), labels.clamp(min=0),
-                                                                reduction="none") * mask).sum() / mask.sum(),
-                  "you masked with attention_mask instead of -100, and scored the -100 positions as tag 0 (\"O\"): "
-                  "[CLS], [SEP] and the later pieces are trained as \"O\". Keep the -100 labels and let "
-                  "`ignore_index=-100` skip them; attention_mask is not needed" + section4 + "."),
-        Diagnosis(lambda logits, labels, mask: token_classification_loss_with_attention_mask(logits, labels, mask),
-                  "that is the transformers 4.4.2 loss: you dropped the padded positions with attention_mask. Current "
-                  "transformers (and course_lib) trust the labels alone: on this batch the padding is labelled 0 "
-                  "(\"O\"), so those positions are trained and count in the mean, exactly as `theirs_sloppy` in "
-                  "section 4. Compute the loss from the labels, with ignore_index=-100, and leave attention_mask "
-                  "out."),
-        Diagnosis(lambda logits, labels, mask: F.cross_entropy(logits.flatten(0, 1), labels.clamp(min=0).flatten()),
-                  "your loss scores the -100 positions as if their label were tag 0 (\"O\"). They must be left out "
-                  "entirely: keep the -100 labels and let `ignore_index=-100` skip them."),
-        Diagnosis(lambda logits, labels, mask: _per_token(logits, labels).sum(),
-                  "that is the *sum* over the counted tokens; the loss is their *mean* (divide by how many labels "
-                  "are not -100)."),
-        Diagnosis(lambda logits, labels, mask: (_per_token(logits, labels).sum(1)
-                                                / (labels != IGNORE_INDEX).sum(1)).mean(),
-                  "you averaged each sentence first and then the sentences. The loss is one mean over all counted "
-                  "tokens of the batch, so a sentence with 7 labelled words weighs more than one with 5."),
-        Diagnosis(lambda logits, labels, mask: F.cross_entropy(logits.softmax(-1).flatten(0, 1), labels.flatten()),
-                  "cross-entropy takes raw logits and applies log-softmax itself: you applied a softmax first, so it "
-                  "ran twice. Pass the logits unchanged."),
-        Diagnosis(lambda logits, labels, mask: F.nll_loss(logits.flatten(0, 1), labels.flatten()),
-                  "`F.nll_loss` expects log-probabilities: apply `log_softmax(-1)` to the logits first, or use "
-                  "`F.cross_entropy`, which does both."),
-    ]
-    cases = _loss_cases()
-
     def on_error(error, case, number):  # a shape mistake gets a hint; anything else gets run_check's message
         if "target" in str(error) and ("size" in str(error) or "batch_size" in str(error)):
             return (f"`{name}` raised {type(error).__name__}: {error} (on input {number}, {case.label}). "
@@ -332,8 +313,8 @@ def check_token_loss(fn, name: str) -> Verdict:
                     "logits.transpose(1, 2)).")
         return None
 
-    return run_check("7.2", fn, cases, _token_loss, name=name, what="token-classification loss",
-                     diagnoses=diagnoses, on_error=on_error)
+    return run_check(fn, Check("7.2", _loss_cases(), _token_loss, name=name, what="token-classification loss",
+                               diagnoses=_TOKEN_LOSS_DIAGNOSES, on_error=on_error))
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,53 +380,58 @@ def _spans_list(result):
     return sorted(spans, key=lambda s: (s[1], s[2], s[0]))
 
 
+def _spans_form_problem(got, case):
+    """Why the answer is not a list of (type, first, last) triples (exact_answer_hooks quotes it)."""
+    if isinstance(got, (list, tuple, set)):
+        what_it_is = f"a {type(got).__name__} whose items are not all (type, first, last) triples"
+    else:
+        what_it_is = describe(got)
+    return (f"returned {what_it_is}; it should return a list of (type, first_word, last_word) tuples such as "
+            "[(\"PER\", 0, 1), (\"LOC\", 3, 3)], the type without its B-/I- prefix, the words as int positions")
+
+
+def _spans_difference(number, case, got, right):
+    """No known mistake matched: show the spans found and the right ones, and the rules."""
+    tags = case.args[0]
+    if any(kind[:2] in ("B-", "I-") for kind, _, _ in got):
+        return (f"on input {number}, the tags {tags}, you found {got}: your types keep their prefix. The type "
+                "of an entity is the part after the dash, \"PER\", \"LOC\" or \"ORG\"; B- and I- only say "
+                "where it starts.")
+    return (f"on input {number}, the tags {tags}, you found {got}; the entities are {right}. The rules (section "
+            "6): B-X opens an entity of type X; I-X continues an open entity of type X; an I-X that follows O "
+            "or an entity of another type opens a new one; an entity ends at O, at any B-, where the type "
+            "changes, and at the end of the sentence.")
+
+
+_SPAN_DIAGNOSES = [
+    Diagnosis(lambda tags: _spans_by_rule(tags, full_type=True),
+              "your types keep their prefix (\"B-PER\"): the type of an entity is the part after the dash, "
+              "\"PER\", \"LOC\" or \"ORG\"."),
+    Diagnosis(lambda tags: _spans_by_rule(tags, close_at_end=False),
+              "you lose an entity that ends with the sentence: an entity is only written out when an O or a "
+              "B- follows it, and after the last word nothing follows. Close the open entity after the loop "
+              "(or loop over tags + [\"O\"])."),
+    Diagnosis(lambda tags: _spans_by_rule(tags, i_opens=False),
+              "you drop an I- tag that has no B- before it (\"O I-LOC I-LOC\"). A model can predict that, "
+              "and seqeval's default mode, like entity_spans, reads it as the start of a new entity: an I-X "
+              "after O, or after an entity of another type, opens an entity of type X."),
+    Diagnosis(lambda tags: _spans_by_rule(tags, type_change_splits=False),
+              "an I- of another type continues your open entity (\"B-PER I-LOC\" became one PER). A change of "
+              "type ends the entity, and the I-LOC opens a new LOC entity."),
+    Diagnosis(lambda tags: _spans_by_rule(tags, b_splits=False),
+              "a B- right after an entity of the same type extends it (\"B-PER B-PER I-PER\" became one "
+              "PER). Every B- opens a NEW entity: here two people, (PER, 0, 0) and (PER, 1, 2)."),
+    Diagnosis(lambda tags: _spans_by_rule(tags, end_offset=1),
+              "off by one at the end: your last_word is one past the entity (Python's slice end). The tuple "
+              "holds the last word itself: a one-word entity at word 3 is (type, 3, 3)."),
+]
+
+
 @checker("7.3", "my_entity_spans")
 def check_entity_spans(fn, name: str) -> Verdict:
     """Exercise 7.3: ``fn(tags)`` with one BIO tag string per word returns the entities as
     ``(type, first_word, last_word)`` tuples (last_word included), the rules of ``seqeval``'s default mode."""
-
-    def form_problem(got, case):
-        if isinstance(got, (list, tuple, set)):
-            what_it_is = f"a {type(got).__name__} whose items are not all (type, first, last) triples"
-        else:
-            what_it_is = _describe(got)
-        return (f"returned {what_it_is}; it should return a list of (type, first_word, last_word) tuples such as "
-                "[(\"PER\", 0, 1), (\"LOC\", 3, 3)], the type without its B-/I- prefix, the words as int positions")
-
-    def first_difference(number, case, got, right):
-        tags = case.args[0]
-        if any(kind[:2] in ("B-", "I-") for kind, _, _ in got):
-            return (f"on input {number}, the tags {tags}, you found {got}: your types keep their prefix. The type "
-                    "of an entity is the part after the dash, \"PER\", \"LOC\" or \"ORG\"; B- and I- only say "
-                    "where it starts.")
-        return (f"on input {number}, the tags {tags}, you found {got}; the entities are {right}. The rules (section "
-                "6): B-X opens an entity of type X; I-X continues an open entity of type X; an I-X that follows O "
-                "or an entity of another type opens a new one; an entity ends at O, at any B-, where the type "
-                "changes, and at the end of the sentence.")
-
-    return run_check(
-        "7.3", fn, _span_cases(), _spans_reference, name=name, what="list of entity spans",
-        on_differs=first_difference, **_list_hooks(name, _spans_list, form_problem),
-        diagnoses=[
-            Diagnosis(lambda tags: _spans_by_rule(tags, full_type=True),
-                      "your types keep their prefix (\"B-PER\"): the type of an entity is the part after the dash, "
-                      "\"PER\", \"LOC\" or \"ORG\"."),
-            Diagnosis(lambda tags: _spans_by_rule(tags, close_at_end=False),
-                      "you lose an entity that ends with the sentence: an entity is only written out when an O or a "
-                      "B- follows it, and after the last word nothing follows. Close the open entity after the loop "
-                      "(or loop over tags + [\"O\"])."),
-            Diagnosis(lambda tags: _spans_by_rule(tags, i_opens=False),
-                      "you drop an I- tag that has no B- before it (\"O I-LOC I-LOC\"). A model can predict that, "
-                      "and seqeval's default mode, like entity_spans, reads it as the start of a new entity: an I-X "
-                      "after O, or after an entity of another type, opens an entity of type X."),
-            Diagnosis(lambda tags: _spans_by_rule(tags, type_change_splits=False),
-                      "an I- of another type continues your open entity (\"B-PER I-LOC\" became one PER). A change of "
-                      "type ends the entity, and the I-LOC opens a new LOC entity."),
-            Diagnosis(lambda tags: _spans_by_rule(tags, b_splits=False),
-                      "a B- right after an entity of the same type extends it (\"B-PER B-PER I-PER\" became one "
-                      "PER). Every B- opens a NEW entity: here two people, (PER, 0, 0) and (PER, 1, 2)."),
-            Diagnosis(lambda tags: _spans_by_rule(tags, end_offset=1),
-                      "off by one at the end: your last_word is one past the entity (Python's slice end). The tuple "
-                      "holds the last word itself: a one-word entity at word 3 is (type, 3, 3)."),
-        ],
-    )
+    return run_check(fn, Check(
+        "7.3", _span_cases(), _spans_reference, name=name, what="list of entity spans", on_differs=_spans_difference,
+        **exact_answer_hooks(name, _spans_list, _spans_form_problem), diagnoses=_SPAN_DIAGNOSES,
+    ))

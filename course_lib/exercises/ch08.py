@@ -25,8 +25,7 @@ import torch.nn.functional as F
 
 from ..losses.token_and_span import question_answering_loss
 from ..models.question_answering import decode_span
-from . import Case, Diagnosis, Verdict, _describe, checker, run_check
-from .ch07 import _list_hooks
+from . import Case, Check, Diagnosis, Verdict, as_integer, checker, describe, exact_answer_hooks, run_check
 
 __all__ = ["check_qa_loss", "check_best_span"]
 
@@ -164,8 +163,8 @@ def check_qa_loss(fn, name: str) -> Verdict:
                   "cross-entropy takes raw logits and applies log-softmax itself: you applied a softmax first, so it "
                   "ran twice. Pass the logits unchanged."),
     ]
-    return run_check("8.1", fn, _qa_cases(), _qa_loss, name=name, what="QA loss", diagnoses=diagnoses,
-                     on_error=on_error)
+    return run_check(fn, Check("8.1", _qa_cases(), _qa_loss, name=name, what="QA loss", diagnoses=diagnoses,
+                               on_error=on_error))
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,14 +229,8 @@ def _pair(result):
         return tuple(int(x) for x in result.tolist())
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         return None
-    pair = []
-    for x in result:
-        if isinstance(x, torch.Tensor) and x.numel() == 1 and not x.is_floating_point():
-            x = int(x)
-        if isinstance(x, bool) or not isinstance(x, int):
-            return None
-        pair.append(int(x))
-    return tuple(pair)
+    pair = tuple(as_integer(x) for x in result)
+    return None if None in pair else pair
 
 
 def _span_problem(number, case, got, right) -> str:
@@ -295,7 +288,7 @@ def check_best_span(fn, name: str) -> Verdict:
         if isinstance(got, (tuple, list, torch.Tensor)) and len(got) == 2:
             return ("returned a pair that is not two integers: token positions are ints, e.g. (9, 11); convert "
                     "with int(...) (a tensor from argmax is fine as int(tensor))")
-        return (f"returned {_describe(got)}; it should return the pair of token positions (start, end), two ints "
+        return (f"returned {describe(got)}; it should return the pair of token positions (start, end), two ints "
                 "such as (9, 11)")
 
     def span_error(error, case):
@@ -304,5 +297,5 @@ def check_best_span(fn, name: str) -> Verdict:
                     "allow_no_answer): five arguments, in this order.")
         return None
 
-    return run_check("8.2", fn, _span_cases(), _best_span, name=name, what="best span", on_differs=_span_problem,
-                     **_list_hooks(name, _pair, form_problem, span_error))
+    return run_check(fn, Check("8.2", _span_cases(), _best_span, name=name, what="best span", on_differs=_span_problem,
+                               **exact_answer_hooks(name, _pair, form_problem, span_error)))

@@ -14,7 +14,7 @@ import functools
 import torch
 
 from ..training.optim import AdamL2, AdamW, param_groups
-from . import Case, Diagnosis, Verdict, _describe, checker, run_check
+from . import Case, Check, Diagnosis, Verdict, checker, describe, run_check
 
 __all__ = ["check_adamw_step", "check_adam_l2_step", "check_no_decay_split"]
 
@@ -103,8 +103,8 @@ def _step_cases(seed: int, weight_decays: tuple[float, float, float, float]) -> 
 def check_adamw_step(fn, name: str) -> Verdict:
     """Exercise 9.1: ``fn(p, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay)`` returns the
     parameter after one AdamW step (decoupled decay, as ``torch.optim.AdamW``)."""
-    return run_check(
-        "9.1", fn, _step_cases(9101, (0.2, 0.1, 0.0, 0.5)),
+    return run_check(fn, Check(
+        "9.1", _step_cases(9101, (0.2, 0.1, 0.0, 0.5)),
         functools.partial(_reference_step, AdamW),
         name=name, what="AdamW step", **_STEP_TOLERANCE,
         diagnoses=[
@@ -125,14 +125,14 @@ def check_adamw_step(fn, name: str) -> Verdict:
                       "(section 5). torch.optim.AdamW shrinks first, p <- p * (1 - lr * weight_decay), then "
                       "subtracts lr * m_hat / (sqrt(v_hat) + eps) from the shrunk weight."),
         ],
-    )
+    ))
 
 
 @checker("9.2", "my_adam_l2_step")
 def check_adam_l2_step(fn, name: str) -> Verdict:
     """Exercise 9.2: the same signature, one step of Adam + L2 (``torch.optim.Adam(weight_decay=...)``)."""
-    return run_check(
-        "9.2", fn, _step_cases(9202, (0.5, 0.3, 0.0, 2.0)),
+    return run_check(fn, Check(
+        "9.2", _step_cases(9202, (0.5, 0.3, 0.0, 2.0)),
         functools.partial(_reference_step, AdamL2),
         name=name, what="Adam + L2 step", **_STEP_TOLERANCE,
         diagnoses=[
@@ -148,7 +148,7 @@ def check_adam_l2_step(fn, name: str) -> Verdict:
                       "your update has no bias correction. The moments start at zero, so divide them by "
                       "(1 - beta1**step) and (1 - beta2**step) before using them: m_hat / (sqrt(v_hat) + eps)."),
         ],
-    )
+    ))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def _form_problem(result) -> str | None:
             return f"returned (name, parameter) pairs: keep only the names; {expected}"
     if isinstance(result, (tuple, list)):
         return f"returned a {type(result).__name__} of length {len(result)}; {expected}"
-    return f"returned {_describe(result)}; {expected}"
+    return f"returned {describe(result)}; {expected}"
 
 
 def _misplaced(case, got, expected) -> str | None:
@@ -274,8 +274,8 @@ def check_no_decay_split(fn, name: str) -> Verdict:
                     "frozen parameters: neither (section 7).")
         return None
 
-    return run_check(
-        "9.3", fn, _split_cases(), _reference_split, name=name, what="split into decayed and not-decayed names",
+    return run_check(fn, Check(
+        "9.3", _split_cases(), _reference_split, name=name, what="split into decayed and not-decayed names",
         check_answer=check_answer, on_differs=on_differs, compare=_names_pair,
         diagnoses=[
             Diagnosis(_split_swapped,
@@ -295,4 +295,4 @@ def check_no_decay_split(fn, name: str) -> Verdict:
                       "you listed frozen parameters (requires_grad=False). The optimiser never updates them, "
                       "so they belong in neither group: skip them, as `param_groups` does."),
         ],
-    )
+    ))

@@ -16,7 +16,7 @@ import math
 import torch
 
 from ..training import schedules
-from . import Case, Diagnosis, Verdict, WrongAnswer, _describe, as_number, checker, run_check
+from . import Case, Check, Diagnosis, Verdict, WrongAnswer, as_number, checker, describe, run_check
 
 __all__ = ["check_constant_with_warmup", "check_linear_with_warmup", "check_cosine_with_warmup",
            "check_polynomial_decay"]
@@ -50,7 +50,7 @@ def _check_schedule(exercise, fn, *, name, what, names, settings, reference, dia
             value = fn(step, *setting.values)
             number = as_number(value)
             if number is None:  # every answer must be one real number: say so at the first step where it is not
-                kind = "a complex number" if isinstance(value, complex) else _describe(value)
+                kind = "a complex number" if isinstance(value, complex) else describe(value)
                 raise WrongAnswer(f"`{name}` returned {kind} at step {step} ({setting}); it should return the "
                                   "multiplier f(step), one float such as 0.5.")
             curve.append(number)
@@ -66,12 +66,12 @@ def _check_schedule(exercise, fn, *, name, what, names, settings, reference, dia
         return None
 
     steps = sum(len(case.args[0].steps) for case in cases)
-    return run_check(
-        exercise, functools.wraps(fn)(learner_curve), cases, functools.partial(_curve, reference),
+    return run_check(functools.wraps(fn)(learner_curve), Check(
+        exercise, cases, functools.partial(_curve, reference),
         name=name, what=what, on_differs=on_differs, **_TOLERANCE,
         diagnoses=[Diagnosis(functools.partial(_curve, wrong), hint) for wrong, hint in diagnoses],
         pass_message=f"your {what} matches the reference at all {steps} steps of {len(cases)} fresh settings.",
-    )
+    ))
 
 
 def _warmup_early(step, w):

@@ -6,7 +6,7 @@
   out, for one label per sentence and for one label per token.
 
 The references are the course's own code: the loop body of ``course_lib.training.train`` (the loop
-of notebook 11 section 4) and ``course_lib.training.accuracy`` on the kept positions. A learner's
+of notebook 11 section 4) and ``course_lib.evaluation.accuracy`` on the kept positions. A learner's
 training step is run for a few steps on a tiny random ``BertForSequenceClassification`` (dropout
 off, so a step is deterministic), from the same seeded start as the reference; the checker compares
 the losses and the weights. The diagnoses run the typical wrong loops on the same start.
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import torch
 
+from ..evaluation import accuracy
 from ..losses import IGNORE_INDEX
 from ..training.optim import AdamW, param_groups
 from ..training.schedules import get_scheduler
-from ..training.loop import accuracy
-from . import Case, Diagnosis, Verdict, WrongAnswer, _describe, as_number, checker, run_check
+from . import Case, Check, Diagnosis, Verdict, WrongAnswer, as_number, checker, describe, run_check
 
 __all__ = ["check_training_step", "check_masked_accuracy", "reference_training_step", "reference_masked_accuracy"]
 
@@ -45,50 +45,32 @@ def reference_training_step(model, batch, optimizer, scheduler, max_grad_norm):
     return loss.item()
 
 
-def _step_without_zero_grad(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    optimizer.step()
-    scheduler.step()
-    return loss.item()
+def _step_in_order(*parts):
+    """A training step that runs ``parts`` after the backward pass, in this order. The reference runs
+    ("clip", "step", "schedule", "zero_grad"); each known mistake below leaves out or moves one of them."""
+
+    def step(model, batch, optimizer, scheduler, max_grad_norm):
+        loss = model(**batch).loss
+        loss.backward()
+        for part in parts:
+            if part == "clip":
+                torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+            elif part == "step":
+                optimizer.step()
+            elif part == "schedule":
+                scheduler.step()
+            else:
+                optimizer.zero_grad(set_to_none=True)
+        return loss.item()
+
+    return step
 
 
-def _step_without_clipping(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    optimizer.step()
-    scheduler.step()
-    optimizer.zero_grad(set_to_none=True)
-    return loss.item()
-
-
-def _step_schedule_first(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    scheduler.step()
-    optimizer.step()
-    optimizer.zero_grad(set_to_none=True)
-    return loss.item()
-
-
-def _step_without_schedule(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    optimizer.step()
-    optimizer.zero_grad(set_to_none=True)
-    return loss.item()
-
-
-def _step_zero_grad_before_step(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    optimizer.zero_grad(set_to_none=True)
-    optimizer.step()
-    scheduler.step()
-    return loss.item()
+_step_without_zero_grad = _step_in_order("clip", "step", "schedule")
+_step_without_clipping = _step_in_order("step", "schedule", "zero_grad")
+_step_schedule_first = _step_in_order("clip", "schedule", "step", "zero_grad")
+_step_without_schedule = _step_in_order("clip", "step", "zero_grad")
+_step_zero_grad_before_step = _step_in_order("zero_grad", "step", "schedule")
 
 
 @dataclass(frozen=True)
@@ -201,7 +183,7 @@ def check_training_step(fn, name: str) -> Verdict:
             result = _training_run(fn, run, returned)
         except _NotANumber:
             bad = next(value for value in returned if as_number(value) is None)
-            raise WrongAnswer(f"`{name}` returned {_describe(bad)}; it should return the batch loss as one Python "
+            raise WrongAnswer(f"`{name}` returned {describe(bad)}; it should return the batch loss as one Python "
                               "float: `loss.item()`.") from None
         if isinstance(returned[0], torch.Tensor):
             raise WrongAnswer(f"`{name}` returned the loss tensor; return `loss.item()`, a Python float. A tensor "
@@ -229,11 +211,12 @@ def check_training_step(fn, name: str) -> Verdict:
                   "trains" + section + "."),
     ]
     steps = sum(case.args[0].steps for case in cases)
-    return run_check(exercise, checked, cases, functools.partial(_known_run, reference_training_step),
-                     name=name, what="training run (losses and weights after each run)", diagnoses=diagnoses,
-                     atol=1e-6, rtol=1e-5,
-                     pass_message=f"your training step gives the reference losses and weights over {steps} steps "
-                                  f"of {len(cases)} fresh runs (AdamW and SGD, with and without warmup).")
+    return run_check(checked, Check(
+        exercise, cases, functools.partial(_known_run, reference_training_step),
+        name=name, what="training run (losses and weights after each run)", diagnoses=diagnoses, atol=1e-6, rtol=1e-5,
+        pass_message=f"your training step gives the reference losses and weights over {steps} steps of {len(cases)} "
+                     "fresh runs (AdamW and SGD, with and without warmup).",
+    ))
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,7 +225,7 @@ def check_training_step(fn, name: str) -> Verdict:
 
 
 def reference_masked_accuracy(logits, labels):
-    """``course_lib.training.accuracy`` on the positions whose label is not -100: the share of them
+    """``course_lib.evaluation.accuracy`` on the positions whose label is not -100: the share of them
     whose highest logit is the label. ``logits [..., C]``, ``labels [...]``."""
     keep = labels != IGNORE_INDEX
     return accuracy(logits[keep], labels[keep])
@@ -301,7 +284,7 @@ def check_masked_accuracy(fn, name: str) -> Verdict:
 
     def check_answer(value, case, number):
         if as_number(value) is None:
-            return (f"`{name}` returned {_describe(value)} on input {number} ({case.label}); it should return one "
+            return (f"`{name}` returned {describe(value)} on input {number} ({case.label}); it should return one "
                     "number, the share of correct positions, such as 0.75 (`.item()` turns a one-element tensor "
                     "into a float).")
         return None
@@ -321,5 +304,5 @@ def check_masked_accuracy(fn, name: str) -> Verdict:
                   "you averaged one accuracy per sequence. Sequences have different numbers of scored tokens, "
                   "so pool all kept positions of the batch first and divide once (a micro average)."),
     ]
-    return run_check(exercise, fn, _accuracy_cases(), reference_masked_accuracy, name=name, what="accuracy",
-                     diagnoses=diagnoses, atol=1e-6, rtol=1e-6, check_answer=check_answer)
+    return run_check(fn, Check(exercise, _accuracy_cases(), reference_masked_accuracy, name=name, what="accuracy",
+                               diagnoses=diagnoses, atol=1e-6, rtol=1e-6, check_answer=check_answer))
