@@ -40,41 +40,56 @@ def _bounds(smallest, largest) -> str:
     return ""
 
 
-def check_integer(name: str, value, smallest: int | None = None, largest: int | None = None) -> int:
-    """``value`` is an integer within the bounds given; returns it as a Python ``int``."""
-    if not is_integer(value) or not (smallest is None or value >= smallest) or not (largest is None or value <= largest):
-        raise ValueError(f"{name} must be an integer{_bounds(smallest, largest)}, got {value!r}")
+def _refuse(name: str, expected: str, value, why: str) -> ValueError:
+    # One message shape for every check: what the argument must be, what came, then (optionally) why.
+    return ValueError(f"{name} must be {expected}, got {value!r}" + (f": {why}" if why else ""))
+
+
+def _within(value, smallest, largest) -> bool:
+    # Written so that NaN fails: every comparison with NaN is False.
+    return (smallest is None or value >= smallest) and (largest is None or value <= largest)
+
+
+def check_integer(name: str, value, smallest: int | None = None, largest: int | None = None, *, why: str = "") -> int:
+    """``value`` is an integer within the bounds given; returns it as a Python ``int``.
+
+    ``why`` (optional) is appended to the message: ``max_length must be an integer >= 3, got 2: [CLS], ...``.
+    """
+    if not is_integer(value) or not _within(value, smallest, largest):
+        raise _refuse(name, f"an integer{_bounds(smallest, largest)}", value, why)
     return int(value)
 
 
-def check_real(name: str, value, smallest: float | None = None, largest: float | None = None) -> float:
+def check_real(name: str, value, smallest: float | None = None, largest: float | None = None, *, why: str = "") -> float:
     """``value`` is a real number within the bounds given (NaN fails); returns it as a ``float``."""
-    if not is_real(value) or not (smallest is None or value >= smallest) or not (largest is None or value <= largest):
-        raise ValueError(f"{name} must be a number{_bounds(smallest, largest)}, got {value!r}")
+    if not is_real(value) or not _within(value, smallest, largest):
+        raise _refuse(name, f"a number{_bounds(smallest, largest)}", value, why)
     return float(value)
 
 
-def check_positive(name: str, value) -> float:
-    """``value`` is a real number > 0 (a learning rate, a norm, a time scale)."""
+def check_positive(name: str, value, *, why: str = "") -> float:
+    """``value`` is a real number > 0 (a learning rate, a norm, a time scale); NaN fails."""
     if not is_real(value) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
+        raise _refuse(name, "a positive number", value, why)
     return float(value)
 
 
-def check_probability(name: str, value) -> float:
-    """``value`` is a probability in [0, 1] (a dropout rate, a masking share)."""
+def check_probability(name: str, value, *, why: str = "") -> float:
+    """``value`` is a probability in [0, 1] (a dropout rate, a masking share); NaN fails."""
     if not is_real(value) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
+        raise _refuse(name, "a probability in [0, 1]", value, why)
     return float(value)
 
 
-def check_tensor(name: str, value, kind: str = "any") -> None:
-    """Name the problem when ``value`` (a model input called ``name``) is not a usable tensor.
+def check_tensor(name: str, value, kind: str = "any", *, required: bool = False) -> None:
+    """Name the problem when ``value`` (an input called ``name``) is not a usable tensor.
 
     ``kind``: ``"ids"`` (integer indices: int64, or int32 which embeddings accept too), ``"float"``,
-    or ``"any"``. ``None`` passes (an optional input left out). A list, a numpy array or a tokenizer's
-    output object raises a ``TypeError`` that says what to pass instead.
+    or ``"any"``. ``None`` passes (an optional input left out) unless ``required``. A list, a numpy
+    array or a tokenizer's output object raises a ``TypeError`` that says what to pass instead.
     """
+    if value is None and required:
+        raise TypeError(f"{name} must be a torch.Tensor, got None")
     if value is None or isinstance(value, torch.Tensor):
         if value is not None and kind == "ids" and value.dtype not in (torch.long, torch.int):
             what = "token ids" if name == "input_ids" else "indices"
@@ -91,3 +106,12 @@ def check_tensor(name: str, value, kind: str = "any") -> None:
         )
     hint = "torch.tensor(...)" if not hasattr(value, "__array__") else "torch.as_tensor(...)"
     raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}; convert it with {hint}")
+
+
+def as_nonempty_tensor(name: str, values) -> torch.Tensor:
+    """``values`` (a tensor, or anything ``torch.as_tensor`` takes: a list, a numpy array) as a detached
+    tensor; an empty one is refused (a metric of no examples is undefined, not 0)."""
+    tensor = values if isinstance(values, torch.Tensor) else torch.as_tensor(values)
+    if tensor.numel() == 0:
+        raise ValueError(f"{name} is empty")
+    return tensor.detach()

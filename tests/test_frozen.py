@@ -56,7 +56,7 @@ def test_multiple_choice_shapes():
 def test_bad_input_is_named():
     model = _model(num_labels=2)
     batch = random_batch(model.config, batch=2, seq_len=5)
-    with pytest.raises(ValueError, match="num_frozen must be an integer between 0 and"):
+    with pytest.raises(ValueError, match=r"num_frozen must be an integer in \[0, 2\], got 99: the model has 2"):
         cache_lower_layers(model, batch, 99)
     drop_lower_layers(model, 1)
     with pytest.raises(ValueError, match="already dropped"):

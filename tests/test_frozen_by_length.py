@@ -1,5 +1,5 @@
 """cache_lower_layers_by_length gives cache_lower_layers' states on real tokens; cached batches are cut
-with their attention mask (trim_padding, bucketed_batches, predict_fast)."""
+with their attention mask (trim_padding, bucketed_batches, predict)."""
 
 import pytest
 import torch
@@ -7,7 +7,8 @@ import torch
 from course_lib import BertForSequenceClassification
 from course_lib.training.data import bucketed_batches, trim_padding
 from course_lib.training.frozen import cache_lower_layers, cache_lower_layers_by_length, drop_lower_layers
-from course_lib.models.pooling import BertForMeanPooledClassification, predict_fast
+from course_lib.models.pooling import BertForMeanPooledClassification
+from course_lib.training import predict
 from helpers import tiny_config
 
 
@@ -35,14 +36,14 @@ def test_same_states_on_real_tokens_same_order(num_frozen):
     assert torch.equal(by_length["labels"], data["labels"])
 
 
-def test_cached_batches_are_cut_and_predict_fast_matches_the_full_model():
+def test_cached_batches_are_cut_and_predict_matches_the_full_model():
     torch.manual_seed(0)
     model = BertForMeanPooledClassification(tiny_config(num_labels=2)).eval()
     data = _data(model.config)
-    full = predict_fast(model, data)
+    full = predict(model, data)
     cached = cache_lower_layers_by_length(model, data, 1)
     drop_lower_layers(model, 1)
-    torch.testing.assert_close(predict_fast(model, cached, batch_size=4), full, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(predict(model, cached, batch_size=4), full, rtol=1e-5, atol=1e-6)
     batch = trim_padding({k: v[[1, 3]] for k, v in cached.items()})
     assert batch["inputs_embeds"].shape[1] == batch["attention_mask"].shape[1] == 3
     for batch in bucketed_batches(cached, 3, generator=torch.Generator().manual_seed(0)):
@@ -55,7 +56,7 @@ def test_bad_input_is_named():
     torch.manual_seed(0)
     model = BertForSequenceClassification(tiny_config(num_labels=2))
     data = _data(model.config)
-    with pytest.raises(ValueError, match="num_frozen must be an integer between 0 and"):
+    with pytest.raises(ValueError, match=r"num_frozen must be an integer in \[0, 2\], got 99: the model has 2"):
         cache_lower_layers_by_length(model, data, 99)
     with pytest.raises(ValueError, match="needs a dict of tensors with input_ids and attention_mask"):
         cache_lower_layers_by_length(model, {"input_ids": data["input_ids"]}, 1)

@@ -47,15 +47,15 @@ def test_the_four_folds_hold_out_every_place_once():
 
 
 def test_bad_fold_and_arguments_are_named():
-    with pytest.raises(ValueError, match="fold must be an int from 0 to 3"):
+    with pytest.raises(ValueError, match=r"fold must be an integer in \[0, 3\], got 4"):
         make_ner_fold(5, 4)
-    with pytest.raises(ValueError, match="fold must be an int from 0 to 3"):
+    with pytest.raises(ValueError, match=r"fold must be an integer in \[0, 3\], got True"):
         make_ner_fold(5, True)
     with pytest.raises(ValueError, match="split must be"):
         make_ner_fold(5, 0, split="dev")
     with pytest.raises(ValueError, match="names must be one of"):
         make_ner_fold(5, 0, names="some")
-    with pytest.raises(ValueError, match="n must be a number of sentences"):
+    with pytest.raises(ValueError, match="n must be an integer >= 0, got -1: the number of sentences"):
         make_ner_fold(-1, 0)
 
 

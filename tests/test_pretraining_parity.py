@@ -228,7 +228,7 @@ def test_mlm_labels_out_of_vocabulary_are_rejected():
     model = course_lib.BertForMaskedLM(config)
     batch = random_batch(config)
     labels = torch.full_like(batch["input_ids"], 100)  # the classic mistake: 100 instead of -100
-    with pytest.raises(ValueError, match=r"-100 \(ignored\) or a token id in \[0, 99\).*not 100"):
+    with pytest.raises(ValueError, match=r"MLM labels must lie in \[0, 99\) .*\(or be -100 to skip a token\).*not 100"):
         model(**batch, labels=labels)
 
 

@@ -204,7 +204,7 @@ def test_positions_count_differs_from_batch_raises():
 
 
 def test_float_positions_raise():
-    with pytest.raises(ValueError, match="must hold integer token indices"):
+    with pytest.raises(ValueError, match="must be integer token indices of dtype torch.long"):
         question_answering_loss(torch.zeros(2, 5), torch.zeros(2, 5), torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0]))
 
 

@@ -221,7 +221,7 @@ def test_bool_labels_are_rejected(model_and_batch):
 
 def test_class_id_out_of_range(model_and_batch):
     model, batch = model_and_batch
-    with pytest.raises(ValueError, match=r"class ids must lie in \[0, 3\).*got \[3\]"):
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\) for 3 classes.*got \[3\]"):
         model(**batch, labels=torch.tensor([0, 1, 3, -100]))
 
 
@@ -250,7 +250,7 @@ def test_regression_wrong_count():
 
 
 def test_single_label_float_labels_with_explicit_type():
-    with pytest.raises(ValueError, match=r"single-label classification needs integer class ids"):
+    with pytest.raises(ValueError, match=r"single-label classification labels must be integer class ids"):
         sequence_classification_loss(torch.zeros(4, 3), torch.zeros(4), SINGLE_LABEL)
 
 

@@ -7,7 +7,8 @@ import torch
 from course_lib import BertForMultipleChoice, BertForSequenceClassification
 from course_lib.models.pretrained import load_tokenizer
 from course_lib.task_data import classification as data
-from course_lib.training import accuracy, batches, predict, saved_tensor_bytes, train
+from course_lib.evaluation import accuracy
+from course_lib.training import batches, predict, saved_tensor_bytes, train
 from helpers import tiny_config
 
 
@@ -97,11 +98,11 @@ def test_encoded_data_drives_each_head(tokenizer):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="n must be a positive number"):
+    with pytest.raises(ValueError, match="n must be an integer >= 1, got 0"):
         data.sentiment(0)
     with pytest.raises(ValueError, match="split must be one of"):
         data.sentiment(3, split="dev")
-    with pytest.raises(ValueError, match=r"num_choices must lie in \[2, 40\] for the test split"):
+    with pytest.raises(ValueError, match=r"num_choices must be an integer in \[2, 40\], got 41: the test split"):
         data.continuations(3, split="test", num_choices=41)
 
 

@@ -26,7 +26,7 @@ def test_held_out_words_never_in_training():
     assert test_words == held_out and not train_words & held_out
 
 
-@pytest.mark.parametrize("kwargs, message", [(dict(n=0), "positive number"), (dict(n=3, split="dev"), "split"),
+@pytest.mark.parametrize("kwargs, message", [(dict(n=0), "n must be an integer >= 1"), (dict(n=3, split="dev"), "split"),
                                              (dict(n=3, num_choices=6), "num_choices")])
 def test_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):

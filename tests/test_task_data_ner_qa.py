@@ -101,7 +101,7 @@ def test_bad_split_raises():
 
 
 def test_bad_unanswerable_fraction_raises():
-    with pytest.raises(ValueError, match=r"unanswerable_fraction must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"unanswerable_fraction must be a probability in \[0, 1\]"):
         make_qa_data(3, unanswerable_fraction=1.5)
 
 

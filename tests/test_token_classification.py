@@ -126,7 +126,7 @@ def test_loss_labels_with_wrong_shape_raise():
 
 
 def test_labels_out_of_range_raise():
-    with pytest.raises(ValueError, match=r"class ids in \[0, 3\) or -100"):
+    with pytest.raises(ValueError, match=r"token labels must lie in \[0, 3\) for 3 classes \(or be -100"):
         token_classification_loss(torch.zeros(1, 4, 3), torch.tensor([[0, 1, 3, -100]]))
 
 

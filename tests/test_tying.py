@@ -128,7 +128,7 @@ def test_resize_rejects_cutting_off_padding():
 
 def test_resize_rejects_non_positive_size():
     model = course_lib.BertForMaskedLM(tiny_config())
-    with pytest.raises(ValueError, match="new_num_tokens must be a positive integer"):
+    with pytest.raises(ValueError, match="new_num_tokens must be an integer >= 1, got 0"):
         resize_token_embeddings(model, 0)
 
 

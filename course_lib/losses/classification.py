@@ -28,7 +28,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import IGNORE_INDEX, check_logits  # defined once, in course_lib/losses/__init__.py
+from .._checks import check_integer, check_tensor
+from . import IGNORE_INDEX, check_class_labels, check_label_shape, check_logits  # defined once, in __init__.py
 
 REGRESSION = "regression"
 SINGLE_LABEL = "single_label_classification"
@@ -50,17 +51,10 @@ __all__ = [
     "single_label_loss",
     "multi_label_loss",
     "check_problem_type",
-    "check_labels_tensor",
     "sequence_classification_loss",
     "choice_loss",
     "multiple_choice_loss",
 ]
-
-
-def check_labels_tensor(labels, name: str = "labels") -> None:
-    """Labels must be a tensor: a list or a numpy array would fail deep inside the loss."""
-    if not isinstance(labels, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(labels).__name__}; convert with torch.tensor(...)")
 
 
 def check_problem_type(problem_type: str | None, num_labels: int) -> None:
@@ -68,10 +62,7 @@ def check_problem_type(problem_type: str | None, num_labels: int) -> None:
     the loss on every call). Rejects an unknown name, and single-label classification over one
     class: a softmax over a single logit is always 1, so its cross-entropy is always 0 and nothing
     is learned (transformers computes that 0 without a word)."""
-    if not isinstance(num_labels, int) or isinstance(num_labels, bool) or num_labels < 1:
-        raise ValueError(
-            f"num_labels must be an integer >= 1, got {num_labels!r}: a classifier with no outputs has empty logits"
-        )
+    check_integer("num_labels", num_labels, 1, why="a classifier with no outputs has empty logits")
     if problem_type is None:
         return
     if problem_type not in PROBLEM_TYPES:
@@ -94,7 +85,7 @@ def infer_problem_type(num_labels: int, labels: torch.Tensor) -> str:
     Anything else (int16, uint8, bool, ...) is rejected: transformers would take it to the
     multi-label branch and fail there with a dtype error.
     """
-    check_labels_tensor(labels)
+    check_tensor("labels", labels, required=True)
     check_problem_type(None, num_labels)
     if num_labels == 1:
         return REGRESSION
@@ -118,7 +109,7 @@ def regression_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     prediction against every target, a silent and classic bug.
     """
     check_logits(logits, "regression_loss(logits, labels)", "[batch, num_labels]", dims=2)
-    check_labels_tensor(labels)
+    check_tensor("labels", labels, required=True)
     if not labels.is_floating_point():
         raise ValueError(
             f"regression needs float labels (target scores), got dtype {labels.dtype}; "
@@ -144,14 +135,9 @@ def single_label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
     average over the examples whose label is not -100 (those are skipped, as everywhere in
     transformers)."""
     check_logits(logits, "single_label_loss(logits, labels)", "[batch, num_labels]", dims=2)
-    check_labels_tensor(labels)
     num_labels = logits.shape[-1]
     check_problem_type(SINGLE_LABEL, num_labels)
-    if labels.dtype not in _CLASS_ID_DTYPES:
-        raise ValueError(
-            f"single-label classification needs integer class ids (torch.long), got dtype {labels.dtype}; "
-            "convert with labels.long()"
-        )
+    check_class_labels(labels, num_labels, "single-label classification labels", int32=True)
     if labels.dim() == 2 and tuple(labels.shape) == tuple(logits.shape) and labels.shape[1] > 1:
         raise ValueError(
             f"integer labels of shape {tuple(labels.shape)} are read as class ids (single-label, transformers' "
@@ -162,12 +148,6 @@ def single_label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tenso
             f"single-label classification needs one class id per example: {logits.shape[0]} "
             f"examples but labels have shape {tuple(labels.shape)}"
         )
-    bad = (labels != IGNORE_INDEX) & ((labels < 0) | (labels >= num_labels))
-    if bad.any():
-        raise ValueError(
-            f"class ids must lie in [0, {num_labels}) (or be {IGNORE_INDEX} to skip an example); "
-            f"got {labels[bad].unique().tolist()}"
-        )
     return F.cross_entropy(logits.view(-1, num_labels), labels.view(-1).long(), ignore_index=IGNORE_INDEX)
 
 
@@ -176,7 +156,7 @@ def multi_label_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor
     answered by a sigmoid, so any number of labels can be on at once. ``binary_cross_entropy_with_logits``
     fuses the sigmoid into the loss, which is numerically safer than sigmoid followed by log."""
     check_logits(logits, "multi_label_loss(logits, labels)", "[batch, num_labels]", dims=2)
-    check_labels_tensor(labels)
+    check_tensor("labels", labels, required=True)
     if not labels.is_floating_point():
         raise ValueError(
             f"multi-label classification needs float multi-hot labels, got dtype {labels.dtype}; "
@@ -219,23 +199,11 @@ def choice_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Cross-entropy over the choices: ``logits [batch, num_choices]`` (one score per choice, the
     choices of a question side by side), ``labels [batch]`` the index of the right choice, or -100
     to skip a question."""
-    check_labels_tensor(labels)
-    num_choices = logits.shape[-1]
-    if labels.dtype not in _CLASS_ID_DTYPES:
-        raise ValueError(
-            f"multiple-choice labels must be integer choice indices, got dtype {labels.dtype}; convert with labels.long()"
-        )
-    if labels.shape != (logits.shape[0],):
-        raise ValueError(
-            f"multiple-choice labels must have shape [batch] = ({logits.shape[0]},), one right "
-            f"choice per question; got {tuple(labels.shape)}"
-        )
-    bad = (labels != IGNORE_INDEX) & ((labels < 0) | (labels >= num_choices))
-    if bad.any():
-        raise ValueError(
-            f"multiple-choice labels must lie in [0, {num_choices}) for {num_choices} choices "
-            f"(or be {IGNORE_INDEX} to skip a question); got {labels[bad].unique().tolist()}"
-        )
+    check_logits(logits, "choice_loss(logits, labels)", "[batch, num_choices]", dims=2)
+    name = "multiple-choice labels"
+    check_label_shape(labels, logits.shape[:1], name, "the batch needs", "one right choice per question, [batch]")
+    check_class_labels(labels, logits.shape[-1], name, what="choice indices", classes="choices", skip="a question",
+                       int32=True)
     return F.cross_entropy(logits, labels.long(), ignore_index=IGNORE_INDEX)
 
 
@@ -248,8 +216,7 @@ def multiple_choice_loss(logits: torch.Tensor, labels: torch.Tensor, num_choices
     The encoder saw ``batch * num_choices`` separate sequences; reshaping to ``[batch, num_choices]``
     puts the choices of one question side by side, and a softmax across that row compares them.
     """
-    if not isinstance(num_choices, int) or isinstance(num_choices, bool) or num_choices < 1:
-        raise ValueError(f"num_choices must be an integer >= 1, got {num_choices!r}")
+    check_integer("num_choices", num_choices, 1)
     if logits.numel() % num_choices != 0:
         raise ValueError(f"{logits.numel()} scores cannot be split into rows of {num_choices} choices")
     if labels is None:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import IGNORE_INDEX, check_logits  # defined once, in course_lib/losses/__init__.py
+from .._checks import check_tensor
+from . import IGNORE_INDEX, check_class_labels, check_label_shape, check_logits  # defined once, in __init__.py
 
 __all__ = [
     "masked_lm_loss",
@@ -34,53 +35,26 @@ __all__ = [
 ]
 
 
-def _check_class_ids(name: str, labels) -> None:
-    """Cross-entropy targets: a tensor of int64 class ids (int32 and float make torch fail with
-    "expected target dtype to be Long")."""
-    if not isinstance(labels, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(labels).__name__}; convert with torch.tensor(...)")
-    if labels.dtype != torch.long:
-        hint = "class ids, not probabilities: " if labels.is_floating_point() else ""
-        raise ValueError(
-            f"{name} must be {hint}integer ids of dtype torch.long, got {labels.dtype}; convert with {name}.long()"
-        )
-
-
 def check_mlm_labels(labels: torch.Tensor, input_shape: tuple, vocab_size: int) -> None:
     """Reject MLM / causal-LM labels that would give a wrong number or a cryptic error later.
 
     ``labels`` must have the shape of ``input_ids`` (one label per token) and hold either -100
     (ignored) or a token id in ``[0, vocab_size)``.
     """
-    if not isinstance(labels, torch.Tensor):
-        raise TypeError(f"MLM labels must be a torch.Tensor, got {type(labels).__name__}; convert with torch.tensor(...)")
-    if tuple(labels.shape) != tuple(input_shape):
-        raise ValueError(
-            f"MLM labels have shape {tuple(labels.shape)} but input_ids have shape {tuple(input_shape)}: "
-            "give one label per token, -100 where no prediction is scored"
-        )
-    if labels.is_floating_point() or labels.dtype == torch.bool:
-        raise ValueError(f"MLM labels must be integer token ids, got dtype {labels.dtype}")
-    if labels.dtype != torch.long:
-        raise ValueError(
-            f"MLM labels must be token ids of dtype torch.long (cross-entropy needs int64), got {labels.dtype}; "
-            "convert with labels.long()"
-        )
-    scored = labels[labels != IGNORE_INDEX]
-    if scored.numel() and (scored.min() < 0 or scored.max() >= vocab_size):
-        raise ValueError(
-            f"MLM labels must be -100 (ignored) or a token id in [0, {vocab_size}); got values "
-            f"{int(scored.min())}..{int(scored.max())} (the ignore index is -100, not 100)"
-        )
+    _check_token_ids(labels, input_shape, vocab_size, "MLM labels", "input_ids have shape")
+
+
+def _check_token_ids(labels, shape: tuple, vocab_size: int, name: str, against: str,
+                     ignore_index: int = IGNORE_INDEX) -> None:
+    # the model checks against the input's shape, the loss against the logits'
+    check_label_shape(labels, shape, name, against, f"give one label per token, {ignore_index} where no prediction is scored")
+    check_class_labels(labels, vocab_size, name, what="token ids", classes="vocabulary entries", skip="a token",
+                       ignore_index=ignore_index)
 
 
 def check_next_sentence_label(next_sentence_label: torch.Tensor, batch_size: int) -> None:
     """NSP labels: one per sequence, each 0 (B follows A) or 1 (B is random), dtype torch.long."""
-    if not isinstance(next_sentence_label, torch.Tensor):
-        raise TypeError(
-            f"next_sentence_label must be a torch.Tensor, got {type(next_sentence_label).__name__}; "
-            "convert with torch.tensor(...)"
-        )
+    check_tensor("next_sentence_label", next_sentence_label, required=True)
     if next_sentence_label.numel() != batch_size:
         raise ValueError(
             f"next_sentence_label must hold one label per sequence ({batch_size}), "
@@ -92,11 +66,7 @@ def check_next_sentence_label(next_sentence_label: torch.Tensor, batch_size: int
             "next_sentence_label values must be 0 (sentence B follows A) or 1 (B is random); "
             f"got {sorted(set(next_sentence_label[bad].tolist()))}"
         )
-    if next_sentence_label.dtype != torch.long:
-        raise ValueError(
-            f"next_sentence_label must be class ids of dtype torch.long, got {next_sentence_label.dtype}; "
-            "convert with next_sentence_label.long()"
-        )
+    check_class_labels(next_sentence_label, 2, "next_sentence_label")  # the dtype (the values are checked above)
 
 
 def masked_lm_loss(logits: torch.Tensor, labels: torch.Tensor, ignore_index: int = IGNORE_INDEX) -> torch.Tensor:
@@ -111,19 +81,8 @@ def masked_lm_loss(logits: torch.Tensor, labels: torch.Tensor, ignore_index: int
     a mean over all tokens would silently divide by the wrong count.)
     """
     check_logits(logits, "masked_lm_loss(logits, labels)", "[batch, seq_len, vocab_size]", dims=3)
-    _check_class_ids("labels", labels)
     vocab_size = logits.shape[-1]
-    if tuple(labels.shape) != tuple(logits.shape[:2]):
-        raise ValueError(
-            f"masked_lm_loss: labels have shape {tuple(labels.shape)} but the logits {tuple(logits.shape)} need "
-            f"{tuple(logits.shape[:2])}: one label per token, {ignore_index} where nothing is scored"
-        )
-    scored = labels[labels != ignore_index]
-    if scored.numel() and (scored.min() < 0 or scored.max() >= vocab_size):
-        raise ValueError(
-            f"masked_lm_loss: labels must be {ignore_index} (ignored) or a token id in [0, {vocab_size}); got "
-            f"values {int(scored.min())}..{int(scored.max())}"
-        )
+    _check_token_ids(labels, logits.shape[:2], vocab_size, "labels", f"the logits {tuple(logits.shape)} need", ignore_index)
     return F.cross_entropy(logits.reshape(-1, vocab_size), labels.reshape(-1), ignore_index=ignore_index)
 
 
@@ -133,7 +92,6 @@ def next_sentence_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tens
     if logits.shape[1] != 2:
         raise ValueError(f"next_sentence_loss: the logits must be [batch, 2] (is next / is random), got shape "
                          f"{tuple(logits.shape)}")
-    _check_class_ids("next_sentence_label", labels)
     check_next_sentence_label(labels, logits.shape[0])
     return F.cross_entropy(logits.reshape(-1, 2), labels.reshape(-1))
 
@@ -158,8 +116,7 @@ def shift_labels_for_causal_lm(labels: torch.Tensor, ignore_index: int = IGNORE_
     so logits keep their full ``[batch, seq, vocab]`` shape and the last position, which has no
     next token, is simply ignored.
     """
-    if not isinstance(labels, torch.Tensor):
-        raise TypeError(f"labels must be a torch.Tensor, got {type(labels).__name__}; convert with torch.tensor(...)")
+    check_tensor("labels", labels, required=True)
     padded = F.pad(labels, (0, 1), value=ignore_index)
     return padded[..., 1:].contiguous()
 

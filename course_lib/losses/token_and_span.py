@@ -19,7 +19,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import IGNORE_INDEX  # defined once, in course_lib/losses/__init__.py
+from .._checks import check_tensor
+from . import IGNORE_INDEX, check_class_labels, check_label_shape  # defined once, in course_lib/losses/__init__.py
 
 __all__ = [
     "check_token_labels",
@@ -36,32 +37,10 @@ def check_token_labels(labels, shape: tuple, num_labels: int, against: str = "th
     """The one check of token-classification labels (the model runs it before the encoder, the loss
     on every call): a long tensor of ``shape`` (one label per token), each a class id in
     ``[0, num_labels)`` or -100. ``against`` names what ``shape`` is, for the message."""
-    if not isinstance(labels, torch.Tensor):
-        raise TypeError(f"token labels must be a torch.Tensor, got {type(labels).__name__}; convert with torch.tensor(...)")
-    if tuple(labels.shape) != tuple(shape):
-        raise ValueError(
-            f"token labels have shape {tuple(labels.shape)} but {against} {tuple(shape)}"
-            + (" tokens" if against == "the logits cover" else "")
-            + ": give one label per token, [batch, seq_len] like input_ids (use -100 for sub-word "
-            "pieces, special tokens and padding)"
-        )
-    if labels.is_floating_point() or labels.dtype == torch.bool:
-        raise ValueError(f"token labels must be integer class ids (torch.long), got dtype {labels.dtype}")
-    if labels.dtype != torch.long:
-        raise ValueError(
-            f"token labels must be integer class ids of dtype torch.long (cross-entropy needs int64), got "
-            f"{labels.dtype}; convert with labels.long()"
-        )
-    real = labels[labels != IGNORE_INDEX]
-    if real.numel() and (real.min() < 0 or real.max() >= num_labels):
-        raise ValueError(
-            f"token labels must be class ids in [0, {num_labels}) or -100 (ignored), got values "
-            f"{int(real.min())}..{int(real.max())}"
-        )
-
-
-def _check_token_labels(logits: torch.Tensor, labels: torch.Tensor) -> None:
-    check_token_labels(labels, tuple(logits.shape[:-1]), logits.shape[-1])
+    name = "token labels"
+    check_label_shape(labels, shape, name, against, "give one label per token, [batch, seq_len] like input_ids "
+                      "(use -100 for sub-word pieces, special tokens and padding)")
+    check_class_labels(labels, num_labels, name, skip="a token")
 
 
 def token_classification_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -71,7 +50,7 @@ def token_classification_loss(logits: torch.Tensor, labels: torch.Tensor) -> tor
     The mean is over the *counted* tokens only (``reduction="mean"`` with ``ignore_index`` divides
     by the number of non-ignored labels), so adding padding does not dilute the loss.
     """
-    _check_token_labels(logits, labels)
+    check_token_labels(labels, tuple(logits.shape[:-1]), logits.shape[-1])
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=IGNORE_INDEX)
 
 
@@ -84,7 +63,7 @@ def token_classification_loss_with_attention_mask(
     Kept for the notebook's "what changed" comparison. When padding already carries -100 (as it
     must now) the two losses are identical; they differ only when padding carries a real label.
     """
-    _check_token_labels(logits, labels)
+    check_token_labels(labels, tuple(logits.shape[:-1]), logits.shape[-1])
     if attention_mask is None:
         return token_classification_loss(logits, labels)
     active = attention_mask.reshape(-1) == 1
@@ -116,20 +95,13 @@ def span_position_loss(logits: torch.Tensor, positions: torch.Tensor) -> torch.T
 
 
 def _squeeze_positions(name: str, positions) -> torch.Tensor:
-    if not isinstance(positions, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(positions).__name__}; convert with torch.tensor(...)")
+    # No range check: a position outside the input is clamped to the ignored index (clamp_span_positions).
+    check_class_labels(positions, None, name, what="token indices")
     # transformers accepts [batch, 1] (what some data loaders produce) and squeezes it.
     if positions.dim() > 1:
         positions = positions.squeeze(-1)
     if positions.dim() != 1:
         raise ValueError(f"{name} must be [batch] (one token index per example), got shape {tuple(positions.shape)}")
-    if positions.is_floating_point() or positions.dtype == torch.bool:
-        raise ValueError(f"{name} must hold integer token indices, got dtype {positions.dtype}")
-    if positions.dtype != torch.long:
-        raise ValueError(
-            f"{name} must hold integer token indices of dtype torch.long (cross-entropy needs int64), got "
-            f"{positions.dtype}; convert with {name}.long()"
-        )
     return positions
 
 
@@ -140,9 +112,8 @@ def check_span_positions(start_positions, end_positions, batch_size: int) -> tup
         # transformers silently returns no loss here; a training loop would then crash later
         # on loss.backward() with a less helpful message.
         raise ValueError("give both start_positions and end_positions to compute the loss, or neither")
-    for name, value in (("start_positions", start_positions), ("end_positions", end_positions)):
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}; convert with torch.tensor(...)")
+    check_tensor("start_positions", start_positions, required=True)
+    check_tensor("end_positions", end_positions, required=True)
     if tuple(start_positions.shape) != tuple(end_positions.shape):
         raise ValueError(
             f"start_positions has shape {tuple(start_positions.shape)} but end_positions has shape "

@@ -19,7 +19,6 @@ Data flow (shapes for batch B, sequence T, hidden H):
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from collections.abc import Callable, Mapping
 
@@ -27,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._checks import check_integer, check_positive, check_probability, check_tensor, is_integer
 from .outputs import BaseModelOutputWithPooling
 
 # --------------------------------------------------------------------------------------------
@@ -134,14 +134,6 @@ _SIZE_FIELDS = (
 )
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def check_config(config) -> None:
     """Reject configurations this course's encoder does not implement (or that no encoder could
     be built from), instead of failing deep inside a module or silently computing something else."""
@@ -152,18 +144,12 @@ def check_config(config) -> None:
             "or Cls.from_pretrained(folder) for a checkpoint (a dict: BertConfig(**d))"
         )
     for name, smallest in _SIZE_FIELDS:
-        value = getattr(config, name, None)
-        if not _is_int(value) or value < smallest:
-            raise ValueError(f"config.{name} must be an integer >= {smallest}, got {value!r}")
+        check_integer(f"config.{name}", getattr(config, name, None), smallest)
     for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
-        value = getattr(config, name, 0.0)
-        if not _is_real(value) or not 0.0 <= value <= 1.0:
-            raise ValueError(f"config.{name} must be a probability in [0, 1], got {value!r}")
-    eps = getattr(config, "layer_norm_eps", 1e-12)
-    if not _is_real(eps) or not eps > 0:
-        raise ValueError(f"config.layer_norm_eps must be a positive number, got {eps!r}")
+        check_probability(f"config.{name}", getattr(config, name, 0.0))
+    check_positive("config.layer_norm_eps", getattr(config, "layer_norm_eps", 1e-12))
     pad = getattr(config, "pad_token_id", None)
-    if pad is not None and (not _is_int(pad) or not 0 <= pad < config.vocab_size):
+    if pad is not None and (not is_integer(pad) or not 0 <= pad < config.vocab_size):
         raise ValueError(f"config.pad_token_id must be None or a token id in [0, {config.vocab_size}), got {pad!r}")
     if config.hidden_size % config.num_attention_heads != 0:
         raise ValueError(
@@ -182,31 +168,6 @@ def check_config(config) -> None:
             "covered by this course"
         )
     get_activation(config.hidden_act)
-
-
-def check_tensor(name: str, value, kind: str = "any") -> None:
-    """Name the problem when ``value`` (a model input called ``name``) is not a usable tensor.
-
-    ``kind``: ``"ids"`` (integer indices: int64, or int32 which embeddings accept too), ``"float"``,
-    or ``"any"``. A list, a numpy array or a tokenizer's output object raises a ``TypeError`` that
-    says what to pass instead.
-    """
-    if value is None or isinstance(value, torch.Tensor):
-        if value is not None and kind == "ids" and value.dtype not in (torch.long, torch.int):
-            what = "token ids" if name == "input_ids" else "indices"
-            raise ValueError(
-                f"{name} must hold integer {what} (torch.long), got dtype {value.dtype}; convert with {name}.long()"
-            )
-        if value is not None and kind == "float" and not value.is_floating_point():
-            raise ValueError(f"{name} must be a floating-point tensor, got dtype {value.dtype}; convert with .float()")
-        return
-    if isinstance(value, Mapping):
-        raise TypeError(
-            f"{name} got a {type(value).__name__} (a tokenizer's output?), not a tensor: unpack it with "
-            f"model(**encoding), or pass encoding['{name}']"
-        )
-    hint = "torch.tensor(...)" if not hasattr(value, "__array__") else "torch.as_tensor(...)"
-    raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}; convert it with {hint}")
 
 
 def check_keep_mask(attention_mask: torch.Tensor) -> None:
@@ -232,6 +193,72 @@ def check_keep_mask(attention_mask: torch.Tensor) -> None:
             "(transformers would silently attend to its padding). 1 marks a real token, 0 padding: an additive "
             "mask (0 = keep) has the meaning the other way round; pass the tokenizer's 0/1 mask"
         )
+
+
+# The leading dimensions of a model input: [batch, seq_len], or [batch, num_choices, seq_len] for multiple
+# choice. dims -> (what the message calls the input, the dimension names, a hint for a wrong layout)
+_LAYOUTS = {
+    2: ("", ("batch", "seq_len"), ""),
+    3: ("multiple-choice ", ("batch", "num_choices", "seq_len"),
+        "; stack the tokenized choices of each question along dim 1"),
+}
+
+
+def check_inputs(model, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                 dims: int = 2) -> tuple[int, ...]:
+    """The first step of every model's ``forward`` (the arguments in the order ``forward`` takes them):
+    name the problem in bad input before the encoder runs, instead of failing deep inside it.
+
+    Checks what needs no look at the values: every input is a tensor of the right kind (integer ids,
+    float embeddings), exactly one of ``input_ids`` and ``inputs_embeds`` is given, it has ``dims``
+    leading dimensions (``[batch, seq_len]``, or ``[batch, num_choices, seq_len]`` for multiple choice),
+    none of them 0, and the other inputs fit that shape. Returns the shape. ``BertModel`` then checks the
+    values against the config (ids inside the vocabulary, positions, the 0/1 mask).
+    """
+    check_tensor("input_ids", input_ids, "ids")
+    check_tensor("inputs_embeds", inputs_embeds, "float")
+    check_tensor("attention_mask", attention_mask)
+    check_tensor("token_type_ids", token_type_ids, "ids")
+    check_tensor("position_ids", position_ids, "ids")
+    if input_ids is None and inputs_embeds is None:
+        raise ValueError(f"{type(model).__name__} needs input_ids or inputs_embeds; neither was given")
+    if input_ids is not None and inputs_embeds is not None:
+        raise ValueError("give either input_ids or inputs_embeds, not both")
+    what, names, hint = _LAYOUTS[dims]
+    if input_ids is not None:
+        if input_ids.dim() != dims:
+            raise ValueError(
+                f"{what}input_ids must be {dims}-D [{', '.join(names)}], got shape {tuple(input_ids.shape)}{hint}"
+            )
+        shape = tuple(input_ids.shape)
+    else:
+        hidden = model.config.hidden_size
+        if inputs_embeds.dim() != dims + 1 or inputs_embeds.shape[-1] != hidden:
+            raise ValueError(
+                f"{what}inputs_embeds must be {dims + 1}-D [{', '.join(names)}, {hidden}], got shape "
+                f"{tuple(inputs_embeds.shape)}{hint}"
+            )
+        shape = tuple(inputs_embeds.shape[:-1])
+    if shape[0] == 0:
+        raise ValueError(
+            f"the batch is empty (input shape {shape}): give at least one example (an empty slice of the "
+            "data?); transformers fails on it too, with a reshape error"
+        )
+    if dims == 3 and shape[1] == 0:
+        raise ValueError(f"the input has 0 choices per question (shape {shape}): give at least one choice")
+    if shape[-1] == 0:
+        raise ValueError(f"the input has sequence length 0 (shape {shape}): every sequence needs at least one token")
+    for name, tensor in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids)):
+        if tensor is not None and tuple(tensor.shape) != shape:
+            raise ValueError(f"{name} has shape {tuple(tensor.shape)} but the input has shape {shape}")
+    # position_ids may also be one row that every sequence shares, [seq_len] or [1, seq_len] (as in transformers)
+    seq_len = shape[-1]
+    if position_ids is not None and tuple(position_ids.shape) not in ((seq_len,), (1, seq_len), shape):
+        raise ValueError(
+            f"position_ids has shape {tuple(position_ids.shape)}; expected [{seq_len}], [1, {seq_len}] "
+            f"or {list(shape)} (one position per token)"
+        )
+    return shape
 
 
 # --------------------------------------------------------------------------------------------
@@ -602,56 +629,30 @@ class BertModel(BertPreTrainedModel):
         self.post_init()
 
     def _check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds):
-        """Name the problem in bad input instead of failing deep inside an embedding lookup
-        (or, worse, computing a silently wrong number)."""
+        """:func:`check_inputs` (types and shapes), then the values against this config: ids inside the
+        vocabulary, a length the position embeddings cover, a 0/1 attention mask, token types and positions
+        in range. Each would otherwise fail deep inside an embedding lookup, or compute a silently wrong number."""
         config = self.config
-        check_tensor("input_ids", input_ids, "ids")
-        check_tensor("inputs_embeds", inputs_embeds, "float")
-        check_tensor("attention_mask", attention_mask)
-        check_tensor("token_type_ids", token_type_ids, "ids")
-        check_tensor("position_ids", position_ids, "ids")
-        if input_ids is None and inputs_embeds is None:
-            raise ValueError("BertModel needs input_ids or inputs_embeds; neither was given")
-        if input_ids is not None and inputs_embeds is not None:
-            raise ValueError("give either input_ids or inputs_embeds, not both")
-        if input_ids is not None:
-            if input_ids.dim() != 2:
-                raise ValueError(f"input_ids must be 2-D [batch, seq_len], got shape {tuple(input_ids.shape)}")
-            shape = tuple(input_ids.shape)
-            if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= config.vocab_size):
-                raise ValueError(
-                    f"input_ids contain ids outside the vocabulary [0, {config.vocab_size}): "
-                    f"min {int(input_ids.min())}, max {int(input_ids.max())}; was the text tokenized "
-                    "with a tokenizer for a different vocabulary?"
-                )
-        else:
-            if inputs_embeds.dim() != 3 or inputs_embeds.shape[-1] != config.hidden_size:
-                raise ValueError(
-                    f"inputs_embeds must be [batch, seq_len, {config.hidden_size}], got {tuple(inputs_embeds.shape)}"
-                )
+        shape = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
+        if input_ids is not None and input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= config.vocab_size):
+            raise ValueError(
+                f"input_ids contain ids outside the vocabulary [0, {config.vocab_size}): "
+                f"min {int(input_ids.min())}, max {int(input_ids.max())}; was the text tokenized "
+                "with a tokenizer for a different vocabulary?"
+            )
+        if inputs_embeds is not None:
             weight_dtype = self.embeddings.word_embeddings.weight.dtype
             if inputs_embeds.dtype != weight_dtype:
                 raise ValueError(
                     f"inputs_embeds has dtype {inputs_embeds.dtype} but the model computes in {weight_dtype}; "
                     f"convert with inputs_embeds.to({weight_dtype})"
                 )
-            shape = tuple(inputs_embeds.shape[:2])
-        if shape[0] == 0:
-            raise ValueError(
-                f"the batch is empty (input shape {shape}): give at least one example (an empty slice of the "
-                "data?); transformers fails on it too, with a reshape error"
-            )
-        if shape[1] == 0:
-            raise ValueError(f"the input has sequence length 0 (shape {shape}): every sequence needs at least one token")
         if shape[1] > config.max_position_embeddings:
             raise ValueError(
                 f"sequence length {shape[1]} is longer than max_position_embeddings="
                 f"{config.max_position_embeddings}: BERT has no position embedding beyond that; "
                 "truncate the input (tokenizer(..., truncation=True, max_length=...))"
             )
-        for name, tensor in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids)):
-            if tensor is not None and tuple(tensor.shape) != shape:
-                raise ValueError(f"{name} has shape {tuple(tensor.shape)} but the input has shape {shape}")
         if attention_mask is not None:
             check_keep_mask(attention_mask)
         if token_type_ids is not None and token_type_ids.numel():
@@ -660,15 +661,8 @@ class BertModel(BertPreTrainedModel):
                     f"token_type_ids must lie in [0, {config.type_vocab_size}), got values "
                     f"{int(token_type_ids.min())}..{int(token_type_ids.max())}"
                 )
-        if position_ids is not None:
-            if position_ids.dim() not in (1, 2) or position_ids.shape[-1] != shape[1] or (
-                position_ids.dim() == 2 and position_ids.shape[0] not in (1, shape[0])
-            ):
-                raise ValueError(
-                    f"position_ids has shape {tuple(position_ids.shape)}; expected [{shape[1]}], [1, {shape[1]}] "
-                    f"or {list(shape)} (one position per token)"
-                )
-            if position_ids.numel() and (position_ids.min() < 0 or position_ids.max() >= config.max_position_embeddings):
+        if position_ids is not None and position_ids.numel():
+            if position_ids.min() < 0 or position_ids.max() >= config.max_position_embeddings:
                 raise ValueError(
                     f"position_ids must lie in [0, max_position_embeddings={config.max_position_embeddings}), got "
                     f"values {int(position_ids.min())}..{int(position_ids.max())}"

@@ -18,8 +18,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .backbone import BertModel, BertPreTrainedModel, check_tensor
 from ..losses.classification import choice_loss
+from .backbone import BertModel, BertPreTrainedModel, check_inputs
 from .outputs import MultipleChoiceModelOutput
 from .sequence_classification import classifier_dropout_prob
 
@@ -49,37 +49,6 @@ class BertForMultipleChoice(BertPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, 1)
         self.post_init()
 
-    @staticmethod
-    def _check_inputs(input_ids, inputs_embeds, others: dict) -> tuple[int, int]:
-        check_tensor("input_ids", input_ids, "ids")
-        check_tensor("inputs_embeds", inputs_embeds, "float")
-        for name, tensor in others.items():
-            check_tensor(name, tensor)
-        if input_ids is None and inputs_embeds is None:
-            raise ValueError("BertForMultipleChoice needs input_ids or inputs_embeds; neither was given")
-        if input_ids is not None:
-            if input_ids.dim() != 3:
-                raise ValueError(
-                    f"multiple-choice input_ids must be 3-D [batch, num_choices, seq_len], got shape "
-                    f"{tuple(input_ids.shape)}; stack the tokenized choices of each question along dim 1"
-                )
-            shape = tuple(input_ids.shape)
-        else:
-            if inputs_embeds.dim() != 4:
-                raise ValueError(
-                    "multiple-choice inputs_embeds must be 4-D [batch, num_choices, seq_len, hidden], "
-                    f"got shape {tuple(inputs_embeds.shape)}"
-                )
-            shape = tuple(inputs_embeds.shape[:3])
-        if shape[1] == 0:
-            raise ValueError(f"the input has 0 choices per question (shape {shape}): give at least one choice")
-        if shape[2] == 0:
-            raise ValueError(f"the input has sequence length 0 (shape {shape}): every sequence needs at least one token")
-        for name, tensor in others.items():
-            if tensor is not None and tuple(tensor.shape) != shape:
-                raise ValueError(f"{name} has shape {tuple(tensor.shape)} but the input has shape {shape}")
-        return shape[0], shape[1]
-
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -92,11 +61,8 @@ class BertForMultipleChoice(BertPreTrainedModel):
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
     ) -> MultipleChoiceModelOutput:
-        _, num_choices = self._check_inputs(
-            input_ids,
-            inputs_embeds,
-            {"attention_mask": attention_mask, "token_type_ids": token_type_ids, "position_ids": position_ids},
-        )
+        _, num_choices, _ = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                                         dims=3)
         outputs = self.bert(
             flatten_choices(input_ids),
             attention_mask=flatten_choices(attention_mask),

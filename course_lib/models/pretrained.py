@@ -15,7 +15,6 @@ Where the weights come from is one switch, so a Colab user with a network can us
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -244,15 +243,3 @@ def load_into(cls, source=None, *, config=None, output_loading_info: bool = Fals
     model.eval()
     return (model, report) if output_loading_info else model
 
-
-def checkpoint_summary(source=None) -> dict:
-    """Name, size and shape facts of the encoder checkpoint, for the notebooks' set-up cells."""
-    resolved = encoder_source(source)
-    config = json.loads((Path(resolved) / "config.json").read_text()) if isinstance(resolved, Path) else {}
-    return {
-        "source": str(resolved) if not isinstance(resolved, Path) else "packaged all-MiniLM-L6-v2",
-        "layers": config.get("num_hidden_layers"),
-        "hidden": config.get("hidden_size"),
-        "heads": config.get("num_attention_heads"),
-        "vocab": config.get("vocab_size"),
-    }

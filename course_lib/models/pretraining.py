@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import warnings
 
-from .backbone import BertModel, BertPreTrainedModel, check_tensor
-from .heads import BertOnlyMLMHead, BertOnlyNSPHead, BertPreTrainingHeads
 from ..losses.pretraining import (
     causal_lm_loss,
     check_mlm_labels,
@@ -24,18 +22,12 @@ from ..losses.pretraining import (
     masked_lm_loss,
     next_sentence_loss,
 )
+from .backbone import BertModel, BertPreTrainedModel, check_inputs
+from .heads import BertOnlyMLMHead, BertOnlyNSPHead, BertPreTrainingHeads
 from .outputs import BertForPreTrainingOutput, CausalLMOutput, MaskedLMOutput, NextSentencePredictorOutput
 from .tying import bias_link_follows_weight_tie
 
 __all__ = ["BertForPreTraining", "BertForMaskedLM", "BertLMHeadModel", "BertForNextSentencePrediction"]
-
-
-def _input_shape(input_ids, inputs_embeds) -> tuple:
-    check_tensor("input_ids", input_ids, "ids")
-    check_tensor("inputs_embeds", inputs_embeds, "float")
-    if input_ids is None and inputs_embeds is None:
-        raise ValueError("BertModel needs input_ids or inputs_embeds; neither was given")
-    return tuple(input_ids.shape) if input_ids is not None else tuple(inputs_embeds.shape[:2])
 
 
 class _TiedLMHeadMixin:
@@ -91,7 +83,7 @@ class BertForPreTraining(_TiedLMHeadMixin, BertPreTrainedModel):
         output_hidden_states: bool | None = None,
         return_dict=None,
     ) -> BertForPreTrainingOutput:
-        shape = _input_shape(input_ids, inputs_embeds)
+        shape = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
         # Validate before the forward pass: a wrong label shape is a data bug, say so early.
         if labels is not None:
             check_mlm_labels(labels, shape, self.config.vocab_size)
@@ -156,8 +148,9 @@ class BertForMaskedLM(_TiedLMHeadMixin, BertPreTrainedModel):
         output_hidden_states: bool | None = None,
         return_dict=None,
     ) -> MaskedLMOutput:
+        shape = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
         if labels is not None:
-            check_mlm_labels(labels, _input_shape(input_ids, inputs_embeds), self.config.vocab_size)
+            check_mlm_labels(labels, shape, self.config.vocab_size)
         outputs = self.bert(
             input_ids,
             attention_mask=attention_mask,
@@ -210,8 +203,9 @@ class BertLMHeadModel(_TiedLMHeadMixin, BertPreTrainedModel):
         return_dict=None,
         use_cache=None,  # accepted for call compatibility; this course keeps no key/value cache
     ) -> CausalLMOutput:
+        shape = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
         if labels is not None:
-            check_mlm_labels(labels, _input_shape(input_ids, inputs_embeds), self.config.vocab_size)
+            check_mlm_labels(labels, shape, self.config.vocab_size)
         outputs = self.bert(
             input_ids,
             attention_mask=attention_mask,
@@ -251,8 +245,9 @@ class BertForNextSentencePrediction(BertPreTrainedModel):
         output_hidden_states: bool | None = None,
         return_dict=None,
     ) -> NextSentencePredictorOutput:
+        batch, _ = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
         if labels is not None:
-            check_next_sentence_label(labels, _input_shape(input_ids, inputs_embeds)[0])
+            check_next_sentence_label(labels, batch)
         outputs = self.bert(
             input_ids,
             attention_mask=attention_mask,

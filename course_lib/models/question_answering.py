@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .backbone import BertModel, BertPreTrainedModel
+from .._checks import check_integer
 from ..losses.token_and_span import check_span_positions, question_answering_loss
+from .backbone import BertModel, BertPreTrainedModel, check_inputs
 from .outputs import QuestionAnsweringModelOutput
 
 __all__ = [
@@ -75,11 +76,10 @@ class BertForQuestionAnswering(BertPreTrainedModel):
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
     ) -> QuestionAnsweringModelOutput:
+        batch, _ = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
         if start_positions is not None or end_positions is not None:
             # Validated before the encoder runs (the loss runs the same check: one function, two callers).
-            source = input_ids if input_ids is not None else inputs_embeds
-            if isinstance(source, torch.Tensor) and source.dim() >= 1:
-                check_span_positions(start_positions, end_positions, source.shape[0])
+            check_span_positions(start_positions, end_positions, batch)
         outputs = self.bert(
             input_ids,
             attention_mask=attention_mask,
@@ -140,8 +140,7 @@ def encode_qa_examples(tokenizer, examples: Sequence[dict], max_length: int = 48
         raise ValueError("encode_qa_examples needs a fast tokenizer (BertTokenizerFast): it uses offset mappings")
     if isinstance(examples, Mapping) or isinstance(examples, str):
         raise TypeError("examples must be a list of SQuAD-format dicts; for one example pass [example]")
-    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 4:
-        raise ValueError(f"max_length must be an integer >= 4 ([CLS] question [SEP] context [SEP]), got {max_length!r}")
+    check_integer("max_length", max_length, 4, why="[CLS] question [SEP] context [SEP]")
     for i, example in enumerate(examples):
         answers = example.get("answers") if isinstance(example, Mapping) else None
         if answers is not None and not (isinstance(answers, Mapping) and "text" in answers and "answer_start" in answers):
@@ -227,8 +226,7 @@ def decode_span(
             f"decode_span takes one example: 1-D start and end logits of equal length, got "
             f"{tuple(start_logits.shape)} and {tuple(end_logits.shape)}"
         )
-    if max_answer_length < 1:
-        raise ValueError(f"max_answer_length must be at least 1, got {max_answer_length}")
+    check_integer("max_answer_length", max_answer_length, 1)
     start_logits, end_logits = start_logits.detach().float(), end_logits.detach().float()
     seq_len = start_logits.shape[0]
     in_context = torch.as_tensor(context_mask, dtype=torch.bool)

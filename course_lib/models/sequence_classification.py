@@ -21,8 +21,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .backbone import BertModel, BertPreTrainedModel
+from .._checks import check_probability
 from ..losses.classification import check_problem_type, sequence_classification_loss
+from .backbone import BertModel, BertPreTrainedModel, check_inputs
 from .outputs import SequenceClassifierOutput
 
 
@@ -30,7 +31,7 @@ def classifier_dropout_prob(config) -> float:
     """``config.classifier_dropout`` when set, else the encoder's ``hidden_dropout_prob``: a head
     can be regularised more (or less) than the encoder it sits on."""
     value = getattr(config, "classifier_dropout", None)
-    return config.hidden_dropout_prob if value is None else value
+    return config.hidden_dropout_prob if value is None else check_probability("config.classifier_dropout", value)
 
 
 class BertForSequenceClassification(BertPreTrainedModel):
@@ -66,6 +67,7 @@ class BertForSequenceClassification(BertPreTrainedModel):
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
     ) -> SequenceClassifierOutput:
+        check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
         outputs = self.bert(
             input_ids,
             attention_mask=attention_mask,

@@ -17,10 +17,12 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .backbone import BertModel, BertPreTrainedModel, check_tensor
+from .._checks import check_integer
 from ..losses.classification import check_problem_type
 from ..losses.token_and_span import IGNORE_INDEX, check_token_labels, token_classification_loss
+from .backbone import BertModel, BertPreTrainedModel, check_inputs
 from .outputs import TokenClassifierOutput
+from .sequence_classification import classifier_dropout_prob
 
 __all__ = ["BertForTokenClassification", "align_labels_with_tokens", "tokenize_and_align_labels", "word_predictions"]
 
@@ -40,8 +42,7 @@ class BertForTokenClassification(BertPreTrainedModel):
         self.num_labels = config.num_labels
         # A pooler would be dead weight here: nothing reads the pooled [CLS] vector.
         self.bert = BertModel(config, add_pooling_layer=False)
-        classifier_dropout = getattr(config, "classifier_dropout", None)
-        self.dropout = nn.Dropout(classifier_dropout if classifier_dropout is not None else config.hidden_dropout_prob)
+        self.dropout = nn.Dropout(classifier_dropout_prob(config))
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
@@ -57,14 +58,11 @@ class BertForTokenClassification(BertPreTrainedModel):
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
     ) -> TokenClassifierOutput:
+        shape = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
         if labels is not None:
             # Check before the encoder runs: a [seq, batch] label tensor has the right number of
             # elements, and transformers' labels.view(-1) would accept it and train on nonsense.
-            check_tensor("input_ids", input_ids, "ids")
-            check_tensor("inputs_embeds", inputs_embeds, "float")
-            if input_ids is not None or inputs_embeds is not None:
-                shape = tuple(input_ids.shape) if input_ids is not None else tuple(inputs_embeds.shape[:2])
-                check_token_labels(labels, shape, self.num_labels, against="the input has shape")
+            check_token_labels(labels, shape, self.num_labels, against="the input has shape")
         outputs = self.bert(
             input_ids,
             attention_mask=attention_mask,
@@ -129,8 +127,7 @@ def tokenize_and_align_labels(
     if isinstance(words, str) or any(isinstance(w, str) for w in words):
         raise ValueError("words must be a list of sentences, each a list of words (pre-split), e.g. "
                          "[['Ada', 'lives', 'in', 'Paris']]; got a string where a list of words belongs")
-    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 3:
-        raise ValueError(f"max_length must be an integer >= 3 ([CLS], at least one token, [SEP]), got {max_length!r}")
+    check_integer("max_length", max_length, 3, why="[CLS], at least one token and [SEP]")
     for labels in word_labels or []:
         text = next((x for x in labels if isinstance(x, str)), None)
         if text is not None:

@@ -32,6 +32,8 @@ import functools
 import torch
 from torch import nn
 
+from .._checks import check_integer
+
 __all__ = [
     "bias_link_follows_weight_tie",
     "is_tied",
@@ -40,6 +42,7 @@ __all__ = [
     "count_parameters",
     "tying_savings",
     "resize_token_embeddings",
+    "resized_rows",
 ]
 
 
@@ -101,7 +104,7 @@ def tying_savings(config) -> int:
 
 
 @torch.no_grad()
-def _resized_rows(old: torch.Tensor, new_rows: int, fill: str = "mean") -> torch.Tensor:
+def resized_rows(old: torch.Tensor, new_rows: int, fill: str = "mean") -> torch.Tensor:
     """Copy the first rows of ``old``; initialise added rows (dim 0) to the mean of the old rows
     (``fill="mean"``) or to zero (``fill="zero"``).
 
@@ -127,8 +130,7 @@ def resize_token_embeddings(model, new_num_tokens: int):
     starts as ``h . mean_embedding``: an average word's score. Updates ``config.vocab_size``.
     Returns the new input embedding.
     """
-    if not isinstance(new_num_tokens, int) or new_num_tokens <= 0:
-        raise ValueError(f"new_num_tokens must be a positive integer, got {new_num_tokens!r}")
+    check_integer("new_num_tokens", new_num_tokens, 1)
     old_embedding = model.get_input_embeddings()
     padding_idx = old_embedding.padding_idx
     if padding_idx is not None and padding_idx >= new_num_tokens:
@@ -138,7 +140,7 @@ def resize_token_embeddings(model, new_num_tokens: int):
     new_embedding = nn.Embedding(new_num_tokens, old_embedding.embedding_dim, padding_idx=padding_idx).to(
         old_embedding.weight.device, old_embedding.weight.dtype
     )
-    new_embedding.weight.copy_(_resized_rows(old_embedding.weight, new_num_tokens))
+    new_embedding.weight.copy_(resized_rows(old_embedding.weight, new_num_tokens))
     model.base_model.embeddings.word_embeddings = new_embedding
     model.config.vocab_size = new_num_tokens
 
@@ -147,11 +149,11 @@ def resize_token_embeddings(model, new_num_tokens: int):
         head = model.cls.predictions
         tied = decoder.weight is old_embedding.weight
         if not tied:  # untied: the decoder keeps its own (resized) matrix
-            decoder.weight = nn.Parameter(_resized_rows(decoder.weight, new_num_tokens))
+            decoder.weight = nn.Parameter(resized_rows(decoder.weight, new_num_tokens))
         own_bias = decoder.bias is not head.bias
-        head.bias = nn.Parameter(_resized_rows(head.bias, new_num_tokens, fill="zero"))
+        head.bias = nn.Parameter(resized_rows(head.bias, new_num_tokens, fill="zero"))
         if own_bias:
-            decoder.bias = nn.Parameter(_resized_rows(decoder.bias, new_num_tokens, fill="zero"))
+            decoder.bias = nn.Parameter(resized_rows(decoder.bias, new_num_tokens, fill="zero"))
         decoder.out_features = new_num_tokens
         model.tie_weights()  # re-make the weight tie (to the new embedding) and the bias link
     return new_embedding

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .._checks import check_real
+
 DEFAULT_ATOL = 1e-5
 DEFAULT_RTOL = 1e-5
 # Gradients pass through every layer twice (forward and backward) and sum over the batch, so their
@@ -159,8 +161,7 @@ def parity_report(
             f"{{'input_ids': ids, 'attention_mask': mask}}, got {type(inputs).__name__}"
         )
     for name, value in (("atol", atol), ("rtol", rtol), ("grad_rtol", grad_rtol)):
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
-            raise ValueError(f"parity_report: {name} must be a number >= 0, got {value!r}")
+        check_real(f"parity_report: {name}", value, 0)
     title = title or f"Parity: course_lib.{type(ours).__name__} vs transformers.{type(theirs).__name__}"
     report = ParityReport(title=title, atol=atol, rtol=rtol)
     was_training = (ours.training, theirs.training)

@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .._checks import check_integer
+
 __all__ = [
     "Examples",
     "ChoiceExamples",
@@ -96,8 +98,7 @@ class ChoiceExamples:
 
 
 def _check(n: int, split: str) -> None:
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:  # True is an int in Python: not a count
-        raise ValueError(f"n must be a positive number of examples (an int), got {n!r}")
+    check_integer("n", n, 1, why="the number of examples")
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
 
@@ -360,8 +361,7 @@ def continuations(n: int, seed: int = 0, split: str = "train", num_choices: int 
     """
     _check(n, split)
     pairs = _CONTINUATIONS[:-_TEST_PAIRS] if split == "train" else _CONTINUATIONS[-_TEST_PAIRS:]
-    if not 2 <= num_choices <= len(pairs):
-        raise ValueError(f"num_choices must lie in [2, {len(pairs)}] for the {split} split, got {num_choices}")
+    check_integer("num_choices", num_choices, 2, len(pairs), why=f"the {split} split has {len(pairs)} endings")
     rng = _rng(seed, split, "continuations")
     contexts, endings, labels = [], [], []
     for _ in range(n):
@@ -382,11 +382,8 @@ def continuations(n: int, seed: int = 0, split: str = "train", num_choices: int 
 
 
 def _check_max_length(max_length, smallest: int) -> None:
-    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < smallest:
-        raise ValueError(
-            f"max_length must be an integer >= {smallest}: [CLS] and [SEP] (and [SEP] between a pair) take "
-            f"positions too, so fewer leave no room for text; got {max_length!r}"
-        )
+    check_integer("max_length", max_length, smallest, why="[CLS] and [SEP] (and [SEP] between a pair) take "
+                  "positions too, so fewer leave no room for text")
 
 
 def encode(examples: Examples, tokenizer, max_length: int = 32, label_dtype: torch.dtype | None = None) -> dict:
@@ -474,9 +471,7 @@ def comparisons(n: int, seed: int = 0, split: str = "train", num_choices: int = 
     that ``"train"`` never uses, besides the training names. The right ending's position is uniform.
     """
     _check(n, split)
-    if not isinstance(num_choices, int) or isinstance(num_choices, bool) or not 2 <= num_choices <= 5:
-        raise ValueError(f"num_choices must be an integer in [2, 5] (one right ending, up to four wrong kinds), "
-                         f"got {num_choices!r}")
+    check_integer("num_choices", num_choices, 2, 5, why="one right ending, up to four wrong kinds")
     pairs = COMPARATIVES[:-_TEST_COMPARATIVES] if split == "train" else COMPARATIVES[-_TEST_COMPARATIVES:]
     names = NAMES[:-_TEST_NAMES] if split == "train" else NAMES
     rng = _rng(seed, split, "comparisons")

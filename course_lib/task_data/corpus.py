@@ -27,6 +27,8 @@ from pathlib import Path
 
 import torch
 
+from .._checks import check_integer, is_integer
+
 __all__ = [
     "ANIMALS",
     "generate_documents",
@@ -72,10 +74,9 @@ PROBE_SENTENCES = [
 
 def generate_documents(n_docs: int = 400, sentences_per_doc: tuple[int, int] = (4, 7), seed: int = 0) -> list[list[str]]:
     """``n_docs`` documents, each a list of sentences about one animal, sentences in random order."""
-    if not isinstance(n_docs, int) or isinstance(n_docs, bool) or n_docs < 1:
-        raise ValueError(f"n_docs must be an integer >= 1, got {n_docs!r}")
-    low, high = sentences_per_doc
-    if not 1 <= low <= high:
+    check_integer("n_docs", n_docs, 1)
+    pair = tuple(sentences_per_doc) if isinstance(sentences_per_doc, (tuple, list)) else ()
+    if len(pair) != 2 or not all(is_integer(x) for x in pair) or not 1 <= pair[0] <= pair[1]:
         raise ValueError(f"sentences_per_doc must be (min, max) with 1 <= min <= max, got {sentences_per_doc!r}")
     rng = random.Random(seed)
     names = sorted(ANIMALS)

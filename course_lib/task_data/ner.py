@@ -33,6 +33,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .._checks import check_integer
+
 __all__ = [
     "LABELS",
     "LABEL2ID",
@@ -190,14 +192,12 @@ def make_ner_fold(n: int, fold: int, seed: int = 0, split: str = "train", names:
     unseen names can rest on all 20 places, not on the 5 of one quarter. ``fold=3`` gives exactly
     :func:`make_ner_data`'s sentences. Within a fold, no entity word of ``split="test"`` (``names="unseen"``)
     occurs in its ``split="train"`` sentences."""
-    if fold not in range(NUM_FOLDS) or isinstance(fold, bool):
-        raise ValueError(f"fold must be an int from 0 to {NUM_FOLDS - 1}, got {fold!r}")
+    check_integer("fold", fold, 0, NUM_FOLDS - 1, why=f"one of the {NUM_FOLDS} quarters of the names")
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if names not in NAME_POOLS:
         raise ValueError(f"names must be one of {NAME_POOLS}, got {names!r}")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"n must be a number of sentences >= 0 (an int), got {n!r}")
+    check_integer("n", n, 0, why="the number of sentences")
     pool = "seen" if split == "train" else names
     key = f"ner-{split}-{seed}" if split == "train" or names == "unseen" else f"ner-{split}-{names}-{seed}"
     rng = random.Random(key)

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import random
 
+from .._checks import check_integer, check_probability
+
 __all__ = ["make_qa_data", "QUESTION_TEMPLATES", "make_synonym_qa_data", "JOB_SYNONYMS"]
 
 PEOPLE = ["Olga", "James", "Chidi", "Yuki", "Amara", "Diego", "Fatima", "Ingrid", "Tomasz", "Kwame",
@@ -90,10 +92,8 @@ def make_qa_data(n: int, seed: int = 0, split: str = "train", unanswerable_fract
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    if not 0.0 <= unanswerable_fraction <= 1.0:
-        raise ValueError(f"unanswerable_fraction must lie in [0, 1], got {unanswerable_fraction}")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:  # True is an int in Python: not a count
-        raise ValueError(f"n must be a number of examples >= 0 (an int), got {n!r}")
+    check_probability("unanswerable_fraction", unanswerable_fraction)
+    check_integer("n", n, 0, why="the number of examples")
     rng = random.Random(f"qa-{split}-{seed}")
     people, cities = _pool(PEOPLE, split), _pool(CITIES, split)
     orgs, jobs = _pool(EMPLOYERS, split), _pool(JOBS, split)
@@ -186,10 +186,8 @@ def make_synonym_qa_data(n: int, seed: int = 0, split: str = "train", people: in
     """
     if split not in JOB_SYNONYMS:
         raise ValueError(f"split must be one of {sorted(JOB_SYNONYMS)}, got {split!r}")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"n must be a number of examples >= 0 (an int), got {n!r}")
-    if not isinstance(people, int) or isinstance(people, bool) or not 2 <= people <= 4:
-        raise ValueError(f"people must be an int from 2 to 4 (people named in a context), got {people!r}")
+    check_integer("n", n, 0, why="the number of examples")
+    check_integer("people", people, 2, 4, why="the people named in a context")
     if answer not in ("job", "name"):
         raise ValueError(f"answer must be 'job' (the context's word for the job) or 'name' (who holds it), got {answer!r}")
     rng = random.Random(f"synonym-qa-{split}-{seed}")

@@ -21,11 +21,10 @@ the full fine-tune's score the top layers alone recover; the notebooks measure i
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 from torch import nn
 
+from .._checks import check_integer
 from ..models.backbone import make_additive_mask
 
 __all__ = ["CachedLowerLayers", "cache_lower_layers", "cache_lower_layers_by_length", "drop_lower_layers"]
@@ -43,9 +42,7 @@ def _encoder_of(model: nn.Module):
 
 def _check_num_frozen(model: nn.Module, num_frozen) -> int:
     layers = len(_encoder_of(model).encoder.layer)
-    if not isinstance(num_frozen, numbers.Integral) or isinstance(num_frozen, bool) or not 0 <= num_frozen <= layers:
-        raise ValueError(f"num_frozen must be an integer between 0 and the model's {layers} layers, got {num_frozen!r}")
-    return int(num_frozen)
+    return check_integer("num_frozen", num_frozen, 0, layers, why=f"the model has {layers} encoder layers")
 
 
 class CachedLowerLayers(nn.Module):

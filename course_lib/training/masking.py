@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import torch
 
+from .._checks import check_integer, check_probability, check_tensor
 from ..losses.pretraining import IGNORE_INDEX
 
 __all__ = ["mask_tokens", "special_tokens_mask", "masking_shares", "whole_word_mask"]
@@ -33,30 +34,24 @@ def special_tokens_mask(input_ids: torch.Tensor, tokenizer) -> torch.Tensor:
     return torch.isin(input_ids, special_ids)
 
 
-def _check_probability(name: str, value: float) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {value}")
-    return float(value)
-
-
-def _check_masking(tokenizer, mlm_probability, mask_replace_prob, random_replace_prob) -> tuple[float, float, float]:
+def _check_masking(input_ids, tokenizer, mlm_probability, mask_replace_prob,
+                   random_replace_prob) -> tuple[float, float, float]:
     """The checks both masking functions make: a tokenizer with a mask token, three probabilities, 80/10/10
-    shares that do not add up to more than 1."""
+    shares that do not add up to more than 1, a tensor of token ids."""
     if getattr(tokenizer, "mask_token", None) is None or getattr(tokenizer, "mask_token_id", None) is None:
         raise ValueError(
             "this tokenizer has no mask token, which masked-language-model training needs "
             "(use a BERT-style tokenizer, or a causal LM objective instead)"
         )
-    mlm_probability = _check_probability("mlm_probability", mlm_probability)
-    mask_replace_prob = _check_probability("mask_replace_prob", mask_replace_prob)
-    random_replace_prob = _check_probability("random_replace_prob", random_replace_prob)
+    mlm_probability = check_probability("mlm_probability", mlm_probability)
+    mask_replace_prob = check_probability("mask_replace_prob", mask_replace_prob)
+    random_replace_prob = check_probability("random_replace_prob", random_replace_prob)
     if mask_replace_prob + random_replace_prob > 1.0:
         raise ValueError(
             f"mask_replace_prob + random_replace_prob must not exceed 1, got "
             f"{mask_replace_prob} + {random_replace_prob} = {mask_replace_prob + random_replace_prob}"
         )
+    check_tensor("input_ids", input_ids, "ids", required=True)
     return mlm_probability, mask_replace_prob, random_replace_prob
 
 
@@ -79,13 +74,7 @@ def mask_tokens(
     ``input_ids`` is not modified. Pass a seeded ``torch.Generator`` for reproducible masks.
     """
     mlm_probability, mask_replace_prob, random_replace_prob = _check_masking(
-        tokenizer, mlm_probability, mask_replace_prob, random_replace_prob)
-    if not isinstance(input_ids, torch.Tensor):
-        raise TypeError(
-            f"input_ids must be a torch.Tensor of token ids, got {type(input_ids).__name__}; convert with torch.tensor(...)"
-        )
-    if input_ids.dtype not in (torch.long, torch.int):
-        raise ValueError(f"input_ids must hold integer token ids (torch.long), got dtype {input_ids.dtype}; use .long()")
+        input_ids, tokenizer, mlm_probability, mask_replace_prob, random_replace_prob)
 
     # 1. Select: a Bernoulli(p) draw per token, with probability 0 at special tokens.
     probability = torch.full(input_ids.shape, mlm_probability)
@@ -211,15 +200,8 @@ def whole_word_mask(
     import random
 
     mlm_probability, mask_replace_prob, random_replace_prob = _check_masking(
-        tokenizer, mlm_probability, mask_replace_prob, random_replace_prob)
-    if isinstance(max_predictions, bool) or not isinstance(max_predictions, int) or max_predictions < 1:
-        raise ValueError(f"max_predictions must be a positive int, got {max_predictions!r}")
-    if not isinstance(input_ids, torch.Tensor):
-        raise TypeError(
-            f"input_ids must be a torch.Tensor of token ids, got {type(input_ids).__name__}; convert with torch.tensor(...)"
-        )
-    if input_ids.dtype not in (torch.long, torch.int):
-        raise ValueError(f"input_ids must hold integer token ids (torch.long), got dtype {input_ids.dtype}; use .long()")
+        input_ids, tokenizer, mlm_probability, mask_replace_prob, random_replace_prob)
+    check_integer("max_predictions", max_predictions, 1)
     if input_ids.dim() != 2:
         raise ValueError(
             f"input_ids must have shape [batch, tokens], got {tuple(input_ids.shape)}; for one sequence use input_ids[None]"

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 import time
 from collections.abc import Callable, Iterable
 
@@ -43,31 +42,29 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
-from .loop import _check_positive_int
+from .._checks import check_integer, is_real
 
 __all__ = ["AdamW", "AdamL2", "LegacyTransformersAdamW", "param_groups", "describe_param_groups", "format_param_groups",
            "compare_optimizer_steps"]
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def _check_hyperparameters(group: dict, where: str) -> None:
-    """Reject values the update rule is not defined for, naming the hyper-parameter and the group."""
+    """Reject values the update rule is not defined for, naming the hyper-parameter and the group. The
+    messages start as torch's do ("Invalid learning rate ..."), then add where and what is allowed; every
+    bound is written so that NaN fails it."""
     lr = group["lr"]
-    if not (_is_number(lr) and lr >= 0.0):
+    if not (is_real(lr) and lr >= 0.0):
         raise ValueError(f"Invalid learning rate {lr!r} in {where}: lr must be a number >= 0")
     betas = group["betas"]
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"Invalid betas {betas!r} in {where}: expected a pair (beta1, beta2)")
     for i, beta in enumerate(betas):
         # beta = 1 would freeze a moment at its initial zero and make the bias correction 1 - 1^t = 0.
-        if not (_is_number(beta) and 0.0 <= beta < 1.0):
+        if not (is_real(beta) and 0.0 <= beta < 1.0):
             raise ValueError(f"Invalid beta{i + 1} {beta!r} in {where}: betas must lie in [0, 1)")
-    if not (_is_number(group["eps"]) and group["eps"] >= 0.0):
+    if not (is_real(group["eps"]) and group["eps"] >= 0.0):
         raise ValueError(f"Invalid eps {group['eps']!r} in {where}: eps must be >= 0")
-    if not (_is_number(group["weight_decay"]) and group["weight_decay"] >= 0.0):
+    if not (is_real(group["weight_decay"]) and group["weight_decay"] >= 0.0):
         raise ValueError(
             f"Invalid weight_decay {group['weight_decay']!r} in {where}: weight_decay must be >= 0"
         )
@@ -80,7 +77,7 @@ def _check_params_argument(params) -> None:
             f"the optimizer got the model itself ({type(params).__name__}); pass its parameters: "
             "AdamW(model.parameters(), ...) or AdamW(param_groups(model, weight_decay), ...)"
         )
-    if isinstance(params, (str, bytes)) or params is None or _is_number(params):
+    if isinstance(params, (str, bytes)) or params is None or is_real(params):
         raise TypeError(f"params must be an iterable of tensors or of parameter-group dicts, got {params!r}")
 
 
@@ -329,7 +326,7 @@ def param_groups(model: nn.Module, weight_decay: float, no_decay: Iterable[str] 
     ``exclude_from_weight_decay=["LayerNorm", "layer_norm", "bias"]``). It is a convention and a
     heuristic, not a theorem: measure it rather than trust it (notebook 09 does).
     """
-    if not (_is_number(weight_decay) and weight_decay >= 0.0):
+    if not (is_real(weight_decay) and weight_decay >= 0.0):
         raise ValueError(f"Invalid weight_decay {weight_decay!r}: weight_decay must be >= 0")
     decay, skip = _split(model, no_decay)
     if not decay and not skip:
@@ -392,7 +389,7 @@ def compare_optimizer_steps(model: nn.Module, optimizers: dict[str, Callable[[nn
     ``max_abs_diff``, the largest |difference| of any weight from the first optimizer's result."""
     if not optimizers:
         raise ValueError("compare_optimizer_steps needs at least one optimizer")
-    _check_positive_int("steps", steps)
+    check_integer("steps", steps, 1)
     results, reference = {}, None
     for name, make in optimizers.items():
         copied = copy.deepcopy(model)

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 import warnings
+from collections.abc import Callable
 from functools import partial
 
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR
+
+from .._checks import is_real
 
 __all__ = [
     "constant", "constant_with_warmup", "linear", "cosine", "cosine_with_restarts", "polynomial",
@@ -108,7 +110,7 @@ def inverse_sqrt(step: int, *, num_warmup_steps: int, timescale: int | None = No
     timescale defaults to num_warmup_steps (or 10,000 when there is no warmup)."""
     if timescale is None:
         timescale = num_warmup_steps or 10_000
-    if not isinstance(timescale, numbers.Real) or isinstance(timescale, bool) or not timescale > 0:
+    if not (is_real(timescale) and timescale > 0):
         # transformers fails with ZeroDivisionError (0) or a math domain error (negative)
         raise ValueError(
             f"inverse_sqrt: timescale must be a positive number of steps, got {timescale!r} (leave it out: it then "
@@ -205,15 +207,6 @@ def _allowed_kwargs(name: str) -> list[str]:
     return allowed
 
 
-def _require(name: str, argument: str, value) -> None:
-    if value is None:
-        raise ValueError(f"schedule {name!r} requires `{argument}`; please provide that argument")
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise ValueError(f"schedule {name!r}: `{argument}` must be a number of steps, got {value!r}")
-    if value < 0:
-        raise ValueError(f"schedule {name!r}: `{argument}` must be >= 0, got {value}")
-
-
 def get_scheduler(name, optimizer: Optimizer, num_warmup_steps: int | None = None,
                   num_training_steps: int | None = None, scheduler_specific_kwargs: dict | None = None) -> LambdaLR:
     """``transformers.get_scheduler`` for the step-only schedules, built from the functions above.
@@ -224,7 +217,20 @@ def get_scheduler(name, optimizer: Optimizer, num_warmup_steps: int | None = Non
     raises a ``TypeError`` for some of these and silently ignores others). Like transformers,
     ``constant`` ignores ``num_warmup_steps``: use ``constant_with_warmup`` to get a warmup.
     """
-    name = getattr(name, "value", name)  # accept transformers.SchedulerType members too
+    name = _check_types(name, optimizer, scheduler_specific_kwargs)
+    _look_up(name)
+    kwargs = _check_specific_kwargs(name, scheduler_specific_kwargs)
+    multiplier = _bind(name, optimizer, num_warmup_steps, num_training_steps, kwargs)
+    return LambdaLR(optimizer, multiplier)
+
+
+# get_scheduler, step by step ----------------------------------------------------------------
+
+
+def _check_types(name, optimizer, scheduler_specific_kwargs) -> str:
+    """Step 1: the schedule's name as a string (a ``transformers.SchedulerType`` member is accepted too),
+    a torch optimizer, a dict (or None) of schedule-specific arguments."""
+    name = getattr(name, "value", name)
     if not isinstance(name, str):
         raise ValueError(f"the schedule name must be a string such as 'linear', got {name!r}")
     if not isinstance(optimizer, Optimizer):
@@ -233,6 +239,11 @@ def get_scheduler(name, optimizer: Optimizer, num_warmup_steps: int | None = Non
         )
     if scheduler_specific_kwargs is not None and not isinstance(scheduler_specific_kwargs, dict):
         raise TypeError(f"scheduler_specific_kwargs must be a dict, got {type(scheduler_specific_kwargs).__name__}")
+    return name
+
+
+def _look_up(name: str) -> None:
+    """Step 2: a schedule this module covers, or a message that says why not and what exists."""
     if name in NOT_STEP_ONLY:
         raise ValueError(
             f"schedule {name!r} depends on a measured metric, not on the step alone; use "
@@ -241,62 +252,95 @@ def get_scheduler(name, optimizer: Optimizer, num_warmup_steps: int | None = Non
         )
     if name not in SCHEDULES:
         raise ValueError(f"unknown schedule {name!r}; valid names are: {', '.join(SCHEDULES)}")
+
+
+def _check_specific_kwargs(name: str, scheduler_specific_kwargs: dict | None) -> dict:
+    """Step 3: every key one the schedule takes, every value a number (but the two shape names of
+    warmup_stable_decay). Returns a copy, which the next step may change."""
     kwargs = dict(scheduler_specific_kwargs or {})
-    unknown = sorted(set(kwargs) - set(_allowed_kwargs(name)))
+    allowed = _allowed_kwargs(name)
+    unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
-        allowed = _allowed_kwargs(name)
         raise ValueError(
             f"schedule {name!r} does not take {', '.join(map(repr, unknown))} in scheduler_specific_kwargs; "
             f"it accepts: {', '.join(allowed) if allowed else 'nothing'}"
         )
-
     for key, value in kwargs.items():
-        if key not in ("warmup_type", "decay_type") and value is not None and (
-            not isinstance(value, numbers.Real) or isinstance(value, bool)
-        ):
+        if key not in ("warmup_type", "decay_type") and value is not None and not is_real(value):
             raise ValueError(f"schedule {name!r}: `{key}` in scheduler_specific_kwargs must be a number, got {value!r}")
+    return kwargs
+
+
+def _require(name: str, argument: str, value) -> None:
+    # transformers' wording for a missing argument
+    if value is None:
+        raise ValueError(f"schedule {name!r} requires `{argument}`; please provide that argument")
+    if not is_real(value):
+        raise ValueError(f"schedule {name!r}: `{argument}` must be a number of steps, got {value!r}")
+    if not value >= 0:
+        raise ValueError(f"schedule {name!r}: `{argument}` must be >= 0, got {value}")
+
+
+def _bind(name: str, optimizer: Optimizer, num_warmup_steps, num_training_steps, kwargs: dict) -> Callable[[int], float]:
+    """Step 4: the schedule's function with every argument but the step filled in, which is what
+    ``LambdaLR`` calls once per step. Each schedule requires only the step counts it uses."""
     if name == "constant":
-        return LambdaLR(optimizer, constant)
+        return constant  # ignores num_warmup_steps, as in transformers
     _require(name, "num_warmup_steps", num_warmup_steps)
     if name == "constant_with_warmup":
-        return LambdaLR(optimizer, partial(constant_with_warmup, num_warmup_steps=num_warmup_steps))
+        return partial(constant_with_warmup, num_warmup_steps=num_warmup_steps)
     if name == "inverse_sqrt":
         # transformers 5.x forwards `timescale` from scheduler_specific_kwargs; 4.57 ignored it.
-        return LambdaLR(optimizer, partial(inverse_sqrt, num_warmup_steps=num_warmup_steps, **kwargs))
+        return partial(inverse_sqrt, num_warmup_steps=num_warmup_steps, **kwargs)
     if name == "warmup_stable_decay":
-        if "num_decay_steps" not in kwargs:
-            raise ValueError("schedule 'warmup_stable_decay' requires `num_decay_steps` in scheduler_specific_kwargs")
-        num_stable_steps = kwargs.pop("num_stable_steps", None)
-        if num_stable_steps is None and num_training_steps is None:
-            raise ValueError("schedule 'warmup_stable_decay' requires `num_training_steps` "
-                             "(or `num_stable_steps` in scheduler_specific_kwargs)")
-        if num_stable_steps is not None and num_training_steps is not None:
-            warnings.warn("Both num_training_steps and num_stable_steps are specified. num_stable_steps will be used.",
-                          stacklevel=2)
-        for shape_arg in ("warmup_type", "decay_type"):
-            if kwargs.get(shape_arg, "linear") not in _WSD_SHAPES:
-                raise ValueError(f"schedule 'warmup_stable_decay': `{shape_arg}` must be one of "
-                                 f"{', '.join(_WSD_SHAPES)}, got {kwargs[shape_arg]!r}")
-        if num_stable_steps is None:
-            num_stable_steps = num_training_steps - num_warmup_steps - kwargs["num_decay_steps"]
-        return LambdaLR(optimizer, partial(warmup_stable_decay, num_warmup_steps=num_warmup_steps,
-                                           num_stable_steps=num_stable_steps, **kwargs))
-
+        return _bind_warmup_stable_decay(num_warmup_steps, num_training_steps, kwargs)
     _require(name, "num_training_steps", num_training_steps)
     common = dict(num_warmup_steps=num_warmup_steps, num_training_steps=num_training_steps)
     if name == "polynomial":
-        lr_init = optimizer.defaults["lr"]
-        lr_end = kwargs.get("lr_end", 1e-7)
-        if not lr_init > lr_end:
-            raise ValueError(f"schedule 'polynomial': lr_end ({lr_end}) must be smaller than the initial lr ({lr_init})")
-        return LambdaLR(optimizer, partial(polynomial, lr_init=lr_init, **common, **kwargs))
+        return partial(polynomial, lr_init=_polynomial_lr_init(optimizer, kwargs), **common, **kwargs)
     if name in ("cosine_with_min_lr", "cosine_warmup_with_min_lr"):
-        min_lr, min_lr_rate = kwargs.pop("min_lr", None), kwargs.pop("min_lr_rate", None)
-        if min_lr is not None and min_lr_rate is not None:
-            raise ValueError(f"schedule {name!r}: set only one of `min_lr` or `min_lr_rate`, not both")
-        if min_lr is None and min_lr_rate is None:
-            raise ValueError(f"schedule {name!r} requires `min_lr` or `min_lr_rate` in scheduler_specific_kwargs")
-        if min_lr is not None:
-            min_lr_rate = min_lr / optimizer.defaults["lr"]
-        return LambdaLR(optimizer, partial(SCHEDULES[name], min_lr_rate=min_lr_rate, **common, **kwargs))
-    return LambdaLR(optimizer, partial(SCHEDULES[name], **common, **kwargs))
+        kwargs["min_lr_rate"] = _min_lr_rate(name, optimizer, kwargs)
+    return partial(SCHEDULES[name], **common, **kwargs)
+
+
+def _bind_warmup_stable_decay(num_warmup_steps, num_training_steps, kwargs: dict) -> Callable[[int], float]:
+    """The stable phase's length: ``num_stable_steps`` when given, else what the total leaves after the
+    warmup and the decay."""
+    if "num_decay_steps" not in kwargs:
+        raise ValueError("schedule 'warmup_stable_decay' requires `num_decay_steps` in scheduler_specific_kwargs")
+    num_stable_steps = kwargs.pop("num_stable_steps", None)
+    if num_stable_steps is None and num_training_steps is None:
+        raise ValueError("schedule 'warmup_stable_decay' requires `num_training_steps` "
+                         "(or `num_stable_steps` in scheduler_specific_kwargs)")
+    if num_stable_steps is not None and num_training_steps is not None:
+        # transformers' warning, word for word; stacklevel 4 points at get_scheduler's caller
+        warnings.warn("Both num_training_steps and num_stable_steps are specified. num_stable_steps will be used.",
+                      stacklevel=4)
+    for shape_arg in ("warmup_type", "decay_type"):
+        if kwargs.get(shape_arg, "linear") not in _WSD_SHAPES:
+            raise ValueError(f"schedule 'warmup_stable_decay': `{shape_arg}` must be one of "
+                             f"{', '.join(_WSD_SHAPES)}, got {kwargs[shape_arg]!r}")
+    if num_stable_steps is None:
+        num_stable_steps = num_training_steps - num_warmup_steps - kwargs["num_decay_steps"]
+    return partial(warmup_stable_decay, num_warmup_steps=num_warmup_steps, num_stable_steps=num_stable_steps, **kwargs)
+
+
+def _polynomial_lr_init(optimizer: Optimizer, kwargs: dict) -> float:
+    """The peak lr the polynomial decay starts from: the optimizer's default lr, as in transformers
+    (lr_end is an absolute lr, so the multiplier needs it)."""
+    lr_init = optimizer.defaults["lr"]
+    lr_end = kwargs.get("lr_end", 1e-7)
+    if not lr_init > lr_end:
+        raise ValueError(f"schedule 'polynomial': lr_end ({lr_end}) must be smaller than the initial lr ({lr_init})")
+    return lr_init
+
+
+def _min_lr_rate(name: str, optimizer: Optimizer, kwargs: dict) -> float:
+    """The floor as a share of the peak: ``min_lr_rate``, or ``min_lr`` (absolute) over the optimizer's lr.
+    Removes both keys from ``kwargs``."""
+    min_lr, min_lr_rate = kwargs.pop("min_lr", None), kwargs.pop("min_lr_rate", None)
+    if min_lr is not None and min_lr_rate is not None:
+        raise ValueError(f"schedule {name!r}: set only one of `min_lr` or `min_lr_rate`, not both")
+    if min_lr is None and min_lr_rate is None:
+        raise ValueError(f"schedule {name!r} requires `min_lr` or `min_lr_rate` in scheduler_specific_kwargs")
+    return min_lr_rate if min_lr is None else min_lr / optimizer.defaults["lr"]
