@@ -592,6 +592,26 @@ class BertPreTrainedModel(nn.Module):
         """Number of distinct parameters (a tied matrix is counted once, as in transformers)."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
 
+    def encode(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+               output_attentions, output_hidden_states,
+               check_labels: Callable[[tuple[int, ...]], None] | None = None) -> BaseModelOutputWithPooling:
+        """The first half of every task model's ``forward``: check the inputs, then run the encoder ``self.bert``.
+
+        1. :func:`check_inputs` names bad input (types, shapes) before any computation.
+        2. ``check_labels(shape)``, when given, checks the task's labels against that ``[batch, seq_len]``
+           shape: still before the encoder runs, so a label bug is reported at once, not after a forward pass.
+        3. ``self.bert(...)`` with ``return_dict=True``: the head reads the outputs by name
+           (``last_hidden_state``, ``pooler_output``), whatever the caller asked for.
+
+        The task model then puts its head on the result and computes its loss.
+        """
+        shape = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
+        if check_labels is not None:
+            check_labels(shape)
+        return self.bert(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                         position_ids=position_ids, inputs_embeds=inputs_embeds, output_attentions=output_attentions,
+                         output_hidden_states=output_hidden_states, return_dict=True)
+
     @classmethod
     def from_pretrained(cls, path=None, *, config=None, output_loading_info: bool = False, **config_overrides):
         """Build this model and load a checkpoint folder (``config.json`` + ``model.safetensors``).

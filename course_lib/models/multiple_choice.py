@@ -49,30 +49,20 @@ class BertForMultipleChoice(BertPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, 1)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> MultipleChoiceModelOutput:
+    def forward(self, input_ids: torch.Tensor | None = None, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, position_ids: torch.Tensor | None = None,
+                inputs_embeds: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                output_attentions: bool | None = None, output_hidden_states: bool | None = None,
+                return_dict: bool | None = None) -> MultipleChoiceModelOutput:
         _, num_choices, _ = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
                                          dims=3)
-        outputs = self.bert(
-            flatten_choices(input_ids),
-            attention_mask=flatten_choices(attention_mask),
-            token_type_ids=flatten_choices(token_type_ids),
-            position_ids=flatten_choices(position_ids),
-            inputs_embeds=flatten_choices(inputs_embeds),
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
+        # Flatten [B, C, T] -> [B*C, T] (inputs_embeds [B, C, T, H] -> [B*C, T, H]): the encoder reads
+        # each (question, choice) pair as one ordinary sequence.
+        input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds = (
+            flatten_choices(t) for t in (input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
         )
+        outputs = self.encode(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                              output_attentions, output_hidden_states)
         scores = self.classifier(self.dropout(outputs.pooler_output))  # [B*C, 1]: one score per pair
         # Back to one row per question: row b holds the scores of its C choices side by side (the
         # flattening put choice c of question b at index b*C + c), so a softmax along the row compares them.

@@ -22,7 +22,7 @@ from ..losses.pretraining import (
     masked_lm_loss,
     next_sentence_loss,
 )
-from .backbone import BertModel, BertPreTrainedModel, check_inputs
+from .backbone import BertModel, BertPreTrainedModel
 from .heads import BertOnlyMLMHead, BertOnlyNSPHead, BertPreTrainingHeads
 from .outputs import BertForPreTrainingOutput, CausalLMOutput, MaskedLMOutput, NextSentencePredictorOutput
 from .tying import bias_link_follows_weight_tie
@@ -70,35 +70,18 @@ class BertForPreTraining(_TiedLMHeadMixin, BertPreTrainedModel):
         self.cls = BertPreTrainingHeads(config)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        inputs_embeds=None,
-        labels=None,
-        next_sentence_label=None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict=None,
-    ) -> BertForPreTrainingOutput:
-        shape = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
+                inputs_embeds=None, labels=None, next_sentence_label=None, output_attentions: bool | None = None,
+                output_hidden_states: bool | None = None, return_dict=None) -> BertForPreTrainingOutput:
         # Validate before the forward pass: a wrong label shape is a data bug, say so early.
-        if labels is not None:
-            check_mlm_labels(labels, shape, self.config.vocab_size)
-        if next_sentence_label is not None:
-            check_next_sentence_label(next_sentence_label, shape[0])
-        outputs = self.bert(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+        def check_labels(shape):
+            if labels is not None:
+                check_mlm_labels(labels, shape, self.config.vocab_size)
+            if next_sentence_label is not None:
+                check_next_sentence_label(next_sentence_label, shape[0])
+
+        outputs = self.encode(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                              output_attentions, output_hidden_states, check_labels)
         # Token-level head reads every position; the sentence-level head reads the pooled [CLS].
         prediction_scores, seq_relationship_score = self.cls(outputs.last_hidden_state, outputs.pooler_output)
         total_loss = None
@@ -136,31 +119,15 @@ class BertForMaskedLM(_TiedLMHeadMixin, BertPreTrainedModel):
         self.cls = BertOnlyMLMHead(config)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict=None,
-    ) -> MaskedLMOutput:
-        shape = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
-        if labels is not None:
-            check_mlm_labels(labels, shape, self.config.vocab_size)
-        outputs = self.bert(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
+                inputs_embeds=None, labels=None, output_attentions: bool | None = None,
+                output_hidden_states: bool | None = None, return_dict=None) -> MaskedLMOutput:
+        def check_labels(shape):
+            if labels is not None:
+                check_mlm_labels(labels, shape, self.config.vocab_size)
+
+        outputs = self.encode(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                              output_attentions, output_hidden_states, check_labels)
         logits = self.cls(outputs.last_hidden_state)
         loss = masked_lm_loss(logits, labels) if labels is not None else None
         return MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions)
@@ -190,32 +157,16 @@ class BertLMHeadModel(_TiedLMHeadMixin, BertPreTrainedModel):
         self.cls = BertOnlyMLMHead(config)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict=None,
-        use_cache=None,  # accepted for call compatibility; this course keeps no key/value cache
-    ) -> CausalLMOutput:
-        shape = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
-        if labels is not None:
-            check_mlm_labels(labels, shape, self.config.vocab_size)
-        outputs = self.bert(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
+                inputs_embeds=None, labels=None, output_attentions: bool | None = None,
+                output_hidden_states: bool | None = None, return_dict=None,
+                use_cache=None) -> CausalLMOutput:  # use_cache: accepted for call compatibility; no cache here
+        def check_labels(shape):
+            if labels is not None:
+                check_mlm_labels(labels, shape, self.config.vocab_size)
+
+        outputs = self.encode(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                              output_attentions, output_hidden_states, check_labels)
         logits = self.cls(outputs.last_hidden_state)
         loss = causal_lm_loss(logits, labels) if labels is not None else None
         return CausalLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions)
@@ -233,31 +184,15 @@ class BertForNextSentencePrediction(BertPreTrainedModel):
         self.cls = BertOnlyNSPHead(config)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict=None,
-    ) -> NextSentencePredictorOutput:
-        batch, _ = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
-        if labels is not None:
-            check_next_sentence_label(labels, batch)
-        outputs = self.bert(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
+                inputs_embeds=None, labels=None, output_attentions: bool | None = None,
+                output_hidden_states: bool | None = None, return_dict=None) -> NextSentencePredictorOutput:
+        def check_labels(shape):
+            if labels is not None:
+                check_next_sentence_label(labels, shape[0])
+
+        outputs = self.encode(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                              output_attentions, output_hidden_states, check_labels)
         logits = self.cls(outputs.pooler_output)
         loss = next_sentence_loss(logits, labels) if labels is not None else None
         return NextSentencePredictorOutput(

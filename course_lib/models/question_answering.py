@@ -24,7 +24,7 @@ from torch import nn
 
 from .._checks import check_integer
 from ..losses.token_and_span import check_span_positions, question_answering_loss
-from .backbone import BertModel, BertPreTrainedModel, check_inputs
+from .backbone import BertModel, BertPreTrainedModel
 from .outputs import QuestionAnsweringModelOutput
 
 __all__ = [
@@ -63,33 +63,19 @@ class BertForQuestionAnswering(BertPreTrainedModel):
         self.qa_outputs = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        start_positions: torch.Tensor | None = None,
-        end_positions: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> QuestionAnsweringModelOutput:
-        batch, _ = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
-        if start_positions is not None or end_positions is not None:
-            # Validated before the encoder runs (the loss runs the same check: one function, two callers).
-            check_span_positions(start_positions, end_positions, batch)
-        outputs = self.bert(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+    def forward(self, input_ids: torch.Tensor | None = None, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, position_ids: torch.Tensor | None = None,
+                inputs_embeds: torch.Tensor | None = None, start_positions: torch.Tensor | None = None,
+                end_positions: torch.Tensor | None = None, output_attentions: bool | None = None,
+                output_hidden_states: bool | None = None,
+                return_dict: bool | None = None) -> QuestionAnsweringModelOutput:
+        def check_labels(shape):
+            if start_positions is not None or end_positions is not None:
+                # Validated before the encoder runs (the loss runs the same check: one function, two callers).
+                check_span_positions(start_positions, end_positions, shape[0])
+
+        outputs = self.encode(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                              output_attentions, output_hidden_states, check_labels)
         logits = self.qa_outputs(outputs.last_hidden_state)  # [B, T, 2]
         start_logits, end_logits = logits.unbind(dim=-1)  # two [B, T] score vectors
         start_logits, end_logits = start_logits.contiguous(), end_logits.contiguous()

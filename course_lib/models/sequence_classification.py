@@ -23,7 +23,7 @@ from torch import nn
 
 from .._checks import check_probability
 from ..losses.classification import check_problem_type, sequence_classification_loss
-from .backbone import BertModel, BertPreTrainedModel, check_inputs
+from .backbone import BertModel, BertPreTrainedModel
 from .outputs import SequenceClassifierOutput
 
 
@@ -55,29 +55,13 @@ class BertForSequenceClassification(BertPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SequenceClassifierOutput:
-        check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
-        outputs = self.bert(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+    def forward(self, input_ids: torch.Tensor | None = None, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, position_ids: torch.Tensor | None = None,
+                inputs_embeds: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                output_attentions: bool | None = None, output_hidden_states: bool | None = None,
+                return_dict: bool | None = None) -> SequenceClassifierOutput:
+        outputs = self.encode(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                              output_attentions, output_hidden_states)
         # Dropout on the pooled vector regularises the only freshly initialised weights, the
         # classifier, which would otherwise over-fit a small data set within a few steps.
         logits = self.classifier(self.dropout(outputs.pooler_output))  # [B, num_labels]

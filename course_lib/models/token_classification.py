@@ -20,7 +20,7 @@ from torch import nn
 from .._checks import check_integer
 from ..losses.classification import check_problem_type
 from ..losses.token_and_span import IGNORE_INDEX, check_token_labels, token_classification_loss
-from .backbone import BertModel, BertPreTrainedModel, check_inputs
+from .backbone import BertModel, BertPreTrainedModel
 from .outputs import TokenClassifierOutput
 from .sequence_classification import classifier_dropout_prob
 
@@ -46,33 +46,19 @@ class BertForTokenClassification(BertPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> TokenClassifierOutput:
-        shape = check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
-        if labels is not None:
-            # Check before the encoder runs: a [seq, batch] label tensor has the right number of
-            # elements, and transformers' labels.view(-1) would accept it and train on nonsense.
-            check_token_labels(labels, shape, self.num_labels, against="the input has shape")
-        outputs = self.bert(
-            input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            return_dict=True,
-        )
+    def forward(self, input_ids: torch.Tensor | None = None, attention_mask: torch.Tensor | None = None,
+                token_type_ids: torch.Tensor | None = None, position_ids: torch.Tensor | None = None,
+                inputs_embeds: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                output_attentions: bool | None = None, output_hidden_states: bool | None = None,
+                return_dict: bool | None = None) -> TokenClassifierOutput:
+        def check_labels(shape):
+            if labels is not None:
+                # Check before the encoder runs: a [seq, batch] label tensor has the right number of
+                # elements, and transformers' labels.view(-1) would accept it and train on nonsense.
+                check_token_labels(labels, shape, self.num_labels, against="the input has shape")
+
+        outputs = self.encode(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                              output_attentions, output_hidden_states, check_labels)
         logits = self.classifier(self.dropout(outputs.last_hidden_state))  # [B, T, num_labels]
         loss = token_classification_loss(logits, labels) if labels is not None else None
         return TokenClassifierOutput(
