@@ -7,6 +7,7 @@ compare with torch.testing.assert_close.
 
 from __future__ import annotations
 
+import pytest
 import torch
 import transformers
 from transformers import BertConfig
@@ -26,6 +27,13 @@ TINY_CONFIGS = {
     "one-head-silu": dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=1,
                           intermediate_size=20, max_position_embeddings=24, hidden_act="silu"),
 }
+
+
+def every_tiny_config_and_attention(test):
+    """Parametrise ``test`` over every TINY_CONFIGS name (argument ``config_name``) and every attention
+    implementation (argument ``attn``): the grid each model's parity test runs on."""
+    test = pytest.mark.parametrize("config_name", sorted(TINY_CONFIGS))(test)
+    return pytest.mark.parametrize("attn", ATTN_IMPLEMENTATIONS)(test)
 
 
 def tiny_config(name: str = "tiny-gelu", **overrides) -> BertConfig:
@@ -72,6 +80,21 @@ def assert_grads_close(ours, theirs, atol=1e-5, rtol=1e-4):
             torch.testing.assert_close(p.grad, q.grad, atol=atol, rtol=rtol, msg=lambda m, name=name: f"{name}: {m}")
 
 
+def parity_pair(ours_cls, config, attn_implementation: str = "eager", **kwargs):
+    """(ours, theirs): ``transformers.<same class name>`` built from ``config`` and ours with its weights,
+    both in eval mode; ``kwargs`` go to both constructors (e.g. ``add_pooling_layer=False``)."""
+    theirs = reference_model(ours_cls.__name__, config, attn_implementation, **kwargs)
+    return ours_from(theirs, ours_cls, **kwargs), theirs
+
+
+def assert_loss_and_grads_close(ours, theirs, ours_out, theirs_out, atol=1e-6, rtol=1e-5):
+    """The two outputs' losses match, and so does every gradient after each loss's backward pass."""
+    torch.testing.assert_close(ours_out.loss, theirs_out.loss, atol=atol, rtol=rtol)
+    ours_out.loss.backward()
+    theirs_out.loss.backward()
+    assert_grads_close(ours, theirs)
+
+
 # --- Exercise cells of the chapter notebooks (one harness for every tests/test_exercises_ch*.py) -----
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -115,25 +138,45 @@ def verdict_of(check, fn, capsys=None):
     return verdict
 
 
-def try_again(check, wrong, hint):
-    """``check(wrong)`` says "try again" with ``hint`` in its message."""
+def try_again(check, wrong, hint, *more_hints):
+    """``check(wrong)`` says "try again" with ``hint`` (and every one of ``more_hints``) in its message."""
     verdict = check(wrong, print_verdict=False)
     assert verdict.status == "try again", str(verdict)
-    assert hint in verdict.message, f"expected {hint!r} in: {verdict.message}"
+    for expected in (hint, *more_hints):
+        assert expected in verdict.message, f"expected {expected!r} in: {verdict.message}"
     return verdict
+
+
+def by_checker(table):
+    """Parametrisation rows ``(checker, wrong, *expected)`` from ``{checker: [(wrong, *expected), ...]}``: each
+    checker is named once above its planted mistakes instead of on every row."""
+    return [(checker, *row) for checker, rows in table.items() for row in rows]
+
+
+def same_message_twice(check, wrong):
+    """``check(wrong)`` says the same thing on a second run: no randomness, no state left behind."""
+    first, second = (check(wrong, print_verdict=False).message for _ in range(2))
+    assert first == second, f"the message changed between two runs:\n{first}\n{second}"
+
+
+# Planted answers that fit every checker (multi-line bodies: a one-line `def` reads as a template).
+def returns_a_list(*args):
+    result = [1, 2, 3]
+    return result
+
+
+def crashes(*args):
+    product = args[0] @ torch.zeros(2, 2, 2, 2, 2)  # a tensor: a shape error; anything else: a TypeError
+    return product
 
 
 def solutions_in_sync(chapter_path) -> None:
     """The committed solutions notebook has the chapter's solution cells and was executed ([PASS] shown)."""
-    import importlib.util
-
     import pytest
 
     nbformat = pytest.importorskip("nbformat")
-    spec = importlib.util.spec_from_file_location("make_solutions", ROOT / "tools" / "make_solutions.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    from tools import make_solutions as tool
     committed = nbformat.read(tool.target(chapter_path), as_version=4)
-    assert tool.sources(committed) == tool.sources(tool.solutions_for(chapter_path)), "run tools/make_solutions.py"
+    assert tool.sources(committed) == tool.sources(tool.solutions_for(chapter_path)), "run python -m tools.make_solutions"
     outputs = [o for c in committed.cells if c.cell_type == "code" for o in c.outputs]
     assert any("[PASS]" in o.get("text", "") for o in outputs), "execute the solutions notebook"

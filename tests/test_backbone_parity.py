@@ -6,9 +6,9 @@ import torch
 from course_lib import BertModel
 from helpers import (
     ATTN_IMPLEMENTATIONS,
-    TINY_CONFIGS,
     assert_grads_close,
-    ours_from,
+    every_tiny_config_and_attention,
+    parity_pair,
     random_batch,
     reference_model,
     tiny_config,
@@ -33,13 +33,11 @@ def test_weights_move_both_ways_strictly():
         assert torch.equal(tensor, theirs.state_dict()[name]), name
 
 
-@pytest.mark.parametrize("attn", ATTN_IMPLEMENTATIONS)
-@pytest.mark.parametrize("config_name", sorted(TINY_CONFIGS))
+@every_tiny_config_and_attention
 @pytest.mark.parametrize("padded", [False, True], ids=["no-padding", "padding"])
 def test_outputs_and_gradients_match(config_name, attn, padded):
     config = tiny_config(config_name)
-    theirs = reference_model("BertModel", config, attn)
-    ours = ours_from(theirs, BertModel)
+    ours, theirs = parity_pair(BertModel, config, attn)
     batch = random_batch(config, padded=padded, seed=len(config_name))
 
     ours_out = ours(**batch)
@@ -72,8 +70,7 @@ def test_padding_positions_do_not_change_real_tokens(attn):
 
 def test_without_pooler():
     config = tiny_config()
-    theirs = reference_model("BertModel", config, add_pooling_layer=False)
-    ours = ours_from(theirs, BertModel, add_pooling_layer=False)
+    ours, theirs = parity_pair(BertModel, config, add_pooling_layer=False)
     assert "pooler.dense.weight" not in ours.state_dict()
     batch = random_batch(config)
     out = ours(**batch)
@@ -84,8 +81,7 @@ def test_without_pooler():
 @pytest.mark.parametrize("attn", ATTN_IMPLEMENTATIONS)
 def test_causal_decoder_mask_matches(attn):
     config = tiny_config(is_decoder=True)
-    theirs = reference_model("BertModel", config, attn)
-    ours = ours_from(theirs, BertModel)
+    ours, theirs = parity_pair(BertModel, config, attn)
     batch = random_batch(config, padded=True)
     torch.testing.assert_close(
         ours(**batch).last_hidden_state, theirs(**batch).last_hidden_state, atol=1e-5, rtol=1e-5
@@ -114,28 +110,21 @@ def test_inputs_embeds_path_matches_input_ids():
     torch.testing.assert_close(via_ids, via_embeds)
 
 
-def test_attention_probabilities_match_eager_reference():
+# One tensor per layer (attentions), or per layer plus the embeddings (hidden states), each matching.
+@pytest.mark.parametrize("field, extra, atol", [
+    pytest.param("attentions", 0, 1e-6, id="attention_probabilities_match_eager_reference"),
+    pytest.param("hidden_states", 1, 1e-5, id="hidden_states_match"),  # + the embeddings' output
+])
+def test_per_layer_outputs_match(field, extra, atol):
     config = tiny_config()
-    theirs = reference_model("BertModel", config, "eager")
-    ours = ours_from(theirs, BertModel)
+    ours, theirs = parity_pair(BertModel, config, "eager")
     batch = random_batch(config)
-    ours_attn = ours(**batch, output_attentions=True).attentions
-    theirs_attn = theirs(**batch, output_attentions=True).attentions
-    assert len(ours_attn) == config.num_hidden_layers
-    for a, b in zip(ours_attn, theirs_attn):
-        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
-
-
-def test_hidden_states_match():
-    config = tiny_config()
-    theirs = reference_model("BertModel", config, "eager")
-    ours = ours_from(theirs, BertModel)
-    batch = random_batch(config)
-    ours_h = ours(**batch, output_hidden_states=True).hidden_states
-    theirs_h = theirs(**batch, output_hidden_states=True).hidden_states
-    assert len(ours_h) == config.num_hidden_layers + 1  # embeddings + each layer
-    for a, b in zip(ours_h, theirs_h):
-        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+    flag = {"attentions": "output_attentions", "hidden_states": "output_hidden_states"}[field]
+    ours_per_layer = getattr(ours(**batch, **{flag: True}), field)
+    theirs_per_layer = getattr(theirs(**batch, **{flag: True}), field)
+    assert len(ours_per_layer) == config.num_hidden_layers + extra
+    for a, b in zip(ours_per_layer, theirs_per_layer):
+        torch.testing.assert_close(a, b, atol=atol, rtol=1e-5)
 
 
 def test_training_mode_dropout_is_active_and_eval_is_deterministic():

@@ -13,6 +13,7 @@ from course_lib.exercises.ch03 import (
 from course_lib.losses import shift_labels_for_causal_lm
 from course_lib.models.backbone import make_additive_mask
 from course_lib.training.masking import mask_tokens
+from helpers import by_checker, crashes, returns_a_list, same_message_twice, try_again
 
 CHECKERS = [check_mlm_replacement, check_shift_labels, check_causal_mask]
 
@@ -151,24 +152,28 @@ def mask_no_diagonal(attention_mask):
     return torch.ones(length, length).tril(diagonal=-1).bool() & attention_mask.bool()[:, None, :]
 
 
-@pytest.mark.parametrize("checker, wrong, phrase", [
-    (check_mlm_replacement, replacement_random_overwrites, "selected tokens that were NOT masked"),
-    (check_mlm_replacement, replacement_no_selection, "tokens that were not selected changed"),
-    (check_mlm_replacement, replacement_inverted_random, "`random_draw` the other way round"),
-    (check_mlm_replacement, replacement_all_masked, "every selected token became [MASK]"),
-    (check_mlm_replacement, replacement_in_place, "changed `input_ids` in place"),
-    (check_shift_labels, shift_right, "you shifted to the right"),
-    (check_shift_labels, shift_pad_zero, "its label must be -100"),
-    (check_shift_labels, shift_roll, "`torch.roll` wraps"),
-    (check_causal_mask, mask_future, "see the FUTURE"),
-    (check_causal_mask, mask_no_padding, "padding keys are not blocked"),
-    (check_causal_mask, mask_padding_rows, "padding ROWS (queries)"),
-    (check_causal_mask, mask_no_diagonal, "may attend to itself"),
-], ids=lambda x: getattr(x, "__name__", None))
+@pytest.mark.parametrize("checker, wrong, phrase", by_checker({
+    check_mlm_replacement: [
+        (replacement_random_overwrites, "selected tokens that were NOT masked"),
+        (replacement_no_selection, "tokens that were not selected changed"),
+        (replacement_inverted_random, "`random_draw` the other way round"),
+        (replacement_all_masked, "every selected token became [MASK]"),
+        (replacement_in_place, "changed `input_ids` in place"),
+    ],
+    check_shift_labels: [
+        (shift_right, "you shifted to the right"),
+        (shift_pad_zero, "its label must be -100"),
+        (shift_roll, "`torch.roll` wraps"),
+    ],
+    check_causal_mask: [
+        (mask_future, "see the FUTURE"),
+        (mask_no_padding, "padding keys are not blocked"),
+        (mask_padding_rows, "padding ROWS (queries)"),
+        (mask_no_diagonal, "may attend to itself"),
+    ],
+}), ids=lambda x: getattr(x, "__name__", None))
 def test_typical_mistake_gets_its_hint(checker, wrong, phrase):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again"
-    assert phrase in verdict.message, verdict.message
+    try_again(checker, wrong, phrase)
 
 
 # ---- nothing, templates, wrong types and shapes, crashes ---------------------------------------
@@ -190,36 +195,24 @@ def mask_with_head_axis(attention_mask):
     return allowed[:, None]
 
 
-def returns_a_list(*args):
-    result = [1, 2, 3]
-    return result
-
-
 @pytest.mark.parametrize("checker, wrong, got, expected", [
     (check_mlm_replacement, replacement_first_column_dropped, "(4, 11)", "(4, 12)"),
     (check_shift_labels, shift_without_padding, "(3, 6)", "(3, 7)"),
     (check_causal_mask, mask_with_head_axis, "(4, 1, 9, 9)", "(4, 9, 9)"),
 ])
 def test_wrong_shape_names_both_shapes(checker, wrong, got, expected):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again"
-    assert got in verdict.message and expected in verdict.message, verdict.message
+    try_again(checker, wrong, got, expected)
 
 
 @pytest.mark.parametrize("checker", CHECKERS)
 def test_wrong_type_is_named(checker):
-    verdict = checker(returns_a_list, print_verdict=False)
-    assert verdict.status == "try again" and "returned a list" in verdict.message, verdict.message
-
-
-def crashes(*args):
-    return args[0] @ torch.zeros(2, 2, 2, 2, 2)
+    try_again(checker, returns_a_list, "returned a list")
 
 
 @pytest.mark.parametrize("checker, wrong", [(check_mlm_replacement, replacement_in_place),
                                             (check_shift_labels, shift_without_padding),
                                             (check_causal_mask, crashes)])
 def test_messages_are_deterministic(checker, wrong):
-    assert checker(wrong, print_verdict=False).message == checker(wrong, print_verdict=False).message
+    same_message_twice(checker, wrong)
 
 

@@ -18,6 +18,7 @@ from course_lib.exercises.ch04 import (
     check_tied_gradient,
 )
 from course_lib.models.tying import count_parameters, resize_token_embeddings
+from helpers import by_checker, crashes, returns_a_list, same_message_twice, try_again
 
 # ---- right answers --------------------------------------------------------------------------
 
@@ -183,26 +184,30 @@ def resize_keeping_last_rows(old, new_num_tokens, fill):
     return good_resize(old, new_num_tokens, fill)
 
 
-@pytest.mark.parametrize("checker, wrong, phrase", [
-    (check_pretraining_parameter_count, count_with_decoder, "you counted the decoder matrix"),
-    (check_pretraining_parameter_count, count_decoder_as_linear, "separate Linear layer"),
-    (check_pretraining_parameter_count, count_bias_twice, "one Parameter under two names"),
-    (check_pretraining_parameter_count, count_without_pooler, "the pooler"),
-    (check_pretraining_parameter_count, count_without_layer_norms, "short by the LayerNorms"),
-    (check_pretraining_parameter_count, count_off_by_nsp, "you count 110,104,890; the model has 110,106,428"),
-    (check_tied_gradient, gradient_output_only, "only the output-layer part"),
-    (check_tied_gradient, gradient_input_only, "only the input-embedding part"),
-    (check_tied_gradient, gradient_of_summed_loss, "MEAN cross-entropy"),
-    (check_tied_gradient, gradient_without_bias, "without the output bias"),
-    (check_resize_rows, resize_with_zero_rows, "new embedding rows are 0"),
-    (check_resize_rows, resize_bias_with_mean, "new bias entries are the mean"),
-    (check_resize_rows, resize_with_scalar_mean, "the mean of ALL entries"),
-    (check_resize_rows, resize_keeping_last_rows, "keep the FIRST"),
-], ids=lambda x: getattr(x, "__name__", None))
+@pytest.mark.parametrize("checker, wrong, phrase", by_checker({
+    check_pretraining_parameter_count: [
+        (count_with_decoder, "you counted the decoder matrix"),
+        (count_decoder_as_linear, "separate Linear layer"),
+        (count_bias_twice, "one Parameter under two names"),
+        (count_without_pooler, "the pooler"),
+        (count_without_layer_norms, "short by the LayerNorms"),
+        (count_off_by_nsp, "you count 110,104,890; the model has 110,106,428"),
+    ],
+    check_tied_gradient: [
+        (gradient_output_only, "only the output-layer part"),
+        (gradient_input_only, "only the input-embedding part"),
+        (gradient_of_summed_loss, "MEAN cross-entropy"),
+        (gradient_without_bias, "without the output bias"),
+    ],
+    check_resize_rows: [
+        (resize_with_zero_rows, "new embedding rows are 0"),
+        (resize_bias_with_mean, "new bias entries are the mean"),
+        (resize_with_scalar_mean, "the mean of ALL entries"),
+        (resize_keeping_last_rows, "keep the FIRST"),
+    ],
+}), ids=lambda x: getattr(x, "__name__", None))
 def test_typical_mistake_gets_its_hint(checker, wrong, phrase):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again"
-    assert phrase in verdict.message, verdict.message
+    try_again(checker, wrong, phrase)
 
 
 # ---- nothing, templates, wrong types and shapes, crashes ---------------------------------------
@@ -223,14 +228,7 @@ def resize_forgets_to_grow(old, new_num_tokens, fill):
     (check_resize_rows, resize_forgets_to_grow, "(30, 6)", "(34, 6)"),
 ])
 def test_wrong_shape_names_both_shapes(checker, wrong, got, expected):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again"
-    assert got in verdict.message and expected in verdict.message, verdict.message
-
-
-def returns_a_list(*args):
-    result = [1, 2, 3]
-    return result
+    try_again(checker, wrong, got, expected)
 
 
 def forgets_return(*args):
@@ -243,16 +241,21 @@ def count_as_vector(config):
     return torch.tensor([n, n])
 
 
-@pytest.mark.parametrize("checker, wrong, phrase", [
-    (check_pretraining_parameter_count, returns_a_list, "returned a list; return the count as one whole number"),
-    (check_pretraining_parameter_count, forgets_return, "returned None (did you forget `return`?)"),
-    (check_pretraining_parameter_count, count_as_vector, "returned a tensor of shape (2,)"),
-    (check_tied_gradient, returns_a_list, "returned a list"),
-    (check_resize_rows, forgets_return, "returned None (did you forget `return`?)"),
-])
+@pytest.mark.parametrize("checker, wrong, phrase", by_checker({
+    check_pretraining_parameter_count: [
+        (returns_a_list, "returned a list; return the count as one whole number"),
+        (forgets_return, "returned None (did you forget `return`?)"),
+        (count_as_vector, "returned a tensor of shape (2,)"),
+    ],
+    check_tied_gradient: [
+        (returns_a_list, "returned a list"),
+    ],
+    check_resize_rows: [
+        (forgets_return, "returned None (did you forget `return`?)"),
+    ],
+}))
 def test_wrong_type_is_named(checker, wrong, phrase):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again" and phrase in verdict.message, verdict.message
+    try_again(checker, wrong, phrase)
 
 
 def count_as_scalar_tensor(config):
@@ -264,10 +267,6 @@ def test_count_may_be_a_one_element_tensor():
     assert check_pretraining_parameter_count(count_as_scalar_tensor, print_verdict=False)
 
 
-def crashes(*args):
-    return args[0] @ torch.zeros(2, 2, 2, 2, 2)
-
-
 def test_exception_in_count_names_the_exception():
     verdict = check_pretraining_parameter_count(crashes, print_verdict=False)
     assert "raised TypeError" in verdict.message, verdict.message
@@ -277,6 +276,6 @@ def test_exception_in_count_names_the_exception():
                                             (check_tied_gradient, gradient_input_only),
                                             (check_resize_rows, crashes)])
 def test_messages_are_deterministic(checker, wrong):
-    assert checker(wrong, print_verdict=False).message == checker(wrong, print_verdict=False).message
+    same_message_twice(checker, wrong)
 
 

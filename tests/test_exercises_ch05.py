@@ -14,6 +14,7 @@ from course_lib.exercises.ch05 import (
     check_regression_loss,
 )
 from course_lib.losses import multi_label_loss, regression_loss
+from helpers import by_checker, same_message_twice, try_again
 
 # ---- right answers --------------------------------------------------------------------------
 
@@ -171,33 +172,37 @@ def multi_sigmoid_then_bce(logits, labels):
     return F.binary_cross_entropy(torch.sigmoid(logits), labels)
 
 
-@pytest.mark.parametrize("checker, wrong, phrase", [
-    (check_problem_type, type_dtype_first, "num_labels FIRST"),
-    (check_problem_type, type_only_long, "int32 labels count as class ids too"),
-    (check_problem_type, type_any_integer, "int16, uint8 and bool included"),
-    (check_problem_type, type_by_shape, "DTYPE, not their shape"),
-    (check_problem_type, type_forgot_return, "did you forget `return`"),
-    (check_problem_type, type_misspelt, "'single_label' is not a problem type"),
-    (check_problem_type, type_as_index, "returned an int; return one of the strings"),
-    (check_regression_loss, regression_unsqueezed, "broadcasts [B, 1] vs [B] to [B, B]"),
-    (check_regression_loss, regression_table, "broadcasts [B, 1] vs [B] to [B, B]"),
-    (check_regression_loss, regression_sum, "you summed the squared errors"),
-    (check_regression_loss, regression_per_example, "one squared error per example"),
-    (check_regression_loss, regression_rmse, "square root (RMSE)"),
-    (check_regression_loss, regression_l1, "absolute errors (L1)"),
-    (check_multi_label_loss, multi_softmax, "a softmax where each label needs its own sigmoid"),
-    (check_multi_label_loss, multi_cross_entropy, "single-label cross-entropy against the multi-hot"),
-    (check_multi_label_loss, multi_mean_over_examples, "averaged over the examples only"),
-    (check_multi_label_loss, multi_sum, "you summed over every cell"),
-    (check_multi_label_loss, multi_positives_only, "only the y log p term"),
-    (check_multi_label_loss, multi_naive, "`F.logsigmoid(x)` for log p"),
-    (check_multi_label_loss, multi_sigmoid_then_bce, "`F.logsigmoid(x)` for log p"),
-], ids=lambda x: getattr(x, "__name__", None))
+@pytest.mark.parametrize("checker, wrong, phrase", by_checker({
+    check_problem_type: [
+        (type_dtype_first, "num_labels FIRST"),
+        (type_only_long, "int32 labels count as class ids too"),
+        (type_any_integer, "int16, uint8 and bool included"),
+        (type_by_shape, "DTYPE, not their shape"),
+        (type_forgot_return, "did you forget `return`"),
+        (type_misspelt, "'single_label' is not a problem type"),
+        (type_as_index, "returned an int; return one of the strings"),
+    ],
+    check_regression_loss: [
+        (regression_unsqueezed, "broadcasts [B, 1] vs [B] to [B, B]"),
+        (regression_table, "broadcasts [B, 1] vs [B] to [B, B]"),
+        (regression_sum, "you summed the squared errors"),
+        (regression_per_example, "one squared error per example"),
+        (regression_rmse, "square root (RMSE)"),
+        (regression_l1, "absolute errors (L1)"),
+    ],
+    check_multi_label_loss: [
+        (multi_softmax, "a softmax where each label needs its own sigmoid"),
+        (multi_cross_entropy, "single-label cross-entropy against the multi-hot"),
+        (multi_mean_over_examples, "averaged over the examples only"),
+        (multi_sum, "you summed over every cell"),
+        (multi_positives_only, "only the y log p term"),
+        (multi_naive, "`F.logsigmoid(x)` for log p"),
+        (multi_sigmoid_then_bce, "`F.logsigmoid(x)` for log p"),
+    ],
+}), ids=lambda x: getattr(x, "__name__", None))
 @pytest.mark.filterwarnings("ignore:Using a target size")  # the unsqueezed MSE warns, as in the notebook
 def test_typical_mistake_gets_its_hint(checker, wrong, phrase):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again"
-    assert phrase in verdict.message, verdict.message
+    try_again(checker, wrong, phrase)
 
 
 def type_swapped_branches(num_labels, labels):
@@ -209,9 +214,8 @@ def type_swapped_branches(num_labels, labels):
 
 
 def test_problem_type_otherwise_names_the_case():
-    verdict = check_problem_type(type_swapped_branches, print_verdict=False)
-    assert verdict.status == "try again"
-    assert "for 3 labels, int64 class ids you answer 'multi_label_classification'" in verdict.message, verdict.message
+    try_again(check_problem_type, type_swapped_branches,
+              "for 3 labels, int64 class ids you answer 'multi_label_classification'")
 
 
 # ---- nothing, templates, wrong types and shapes, crashes ---------------------------------------
@@ -233,9 +237,7 @@ def multi_label_per_label(logits, labels):
     (check_multi_label_loss, multi_label_per_label, "(5,)", "()"),
 ])
 def test_wrong_shape_names_both_shapes(checker, wrong, got, expected):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again"
-    assert f"shape {got}" in verdict.message and f"shape {expected}" in verdict.message, verdict.message
+    try_again(checker, wrong, f"shape {got}", f"shape {expected}")
 
 
 def returns_a_float(*args):
@@ -247,8 +249,7 @@ def returns_a_float(*args):
                                              (check_regression_loss, "returned a float"),
                                              (check_multi_label_loss, "returned a float")])
 def test_wrong_type_is_named(checker, phrase):
-    verdict = checker(returns_a_float, print_verdict=False)
-    assert verdict.status == "try again" and phrase in verdict.message, verdict.message
+    try_again(checker, returns_a_float, phrase)
 
 
 def crashes(*args):
@@ -259,6 +260,6 @@ def crashes(*args):
                                             (check_regression_loss, regression_keeps_dim),
                                             (check_multi_label_loss, crashes)])
 def test_messages_are_deterministic(checker, wrong):
-    assert checker(wrong, print_verdict=False).message == checker(wrong, print_verdict=False).message
+    same_message_twice(checker, wrong)
 
 

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from course_lib.exercises import ch06
 from course_lib.exercises.ch06 import check_flatten_choices, check_multiple_choice_loss
 from course_lib.models.multiple_choice import flatten_choices
+from helpers import by_checker, crashes, same_message_twice, try_again
 
 CHECKERS = [check_flatten_choices, check_multiple_choice_loss]
 
@@ -124,24 +125,26 @@ def loss_ignores_minus_100_by_crashing(scores, labels, num_choices):
     return -log_probs[torch.arange(len(labels)), labels].mean()
 
 
-@pytest.mark.parametrize("checker, wrong, phrase", [
-    (check_flatten_choices, flatten_transposed, "(row c * B + b)"),
-    (check_flatten_choices, flatten_everything, "you flattened every axis into one"),
-    (check_flatten_choices, flatten_concatenated, "glued the choices of a question into one long sequence"),
-    (check_flatten_choices, flatten_3d_only, "keep EVERY axis after the second"),
-    (check_flatten_choices, flatten_with_view, "Use .reshape(...) instead"),
-    (check_multiple_choice_loss, loss_transposed, "assumes the order c * B + b"),
-    (check_multiple_choice_loss, loss_softmax_over_questions, "softmax runs down a column"),
-    (check_multiple_choice_loss, loss_skipped_as_zero, "counted as if choice 0 were right"),
-    (check_multiple_choice_loss, loss_divided_by_all, "you divided by all B questions"),
-    (check_multiple_choice_loss, loss_per_question, "you returned one loss per question"),
-    (check_multiple_choice_loss, loss_sigmoid_per_choice, "its own yes/no"),
-    (check_multiple_choice_loss, loss_ignores_minus_100_by_crashing, "index -100 is out of bounds"),
-], ids=lambda x: getattr(x, "__name__", None))
+@pytest.mark.parametrize("checker, wrong, phrase", by_checker({
+    check_flatten_choices: [
+        (flatten_transposed, "(row c * B + b)"),
+        (flatten_everything, "you flattened every axis into one"),
+        (flatten_concatenated, "glued the choices of a question into one long sequence"),
+        (flatten_3d_only, "keep EVERY axis after the second"),
+        (flatten_with_view, "Use .reshape(...) instead"),
+    ],
+    check_multiple_choice_loss: [
+        (loss_transposed, "assumes the order c * B + b"),
+        (loss_softmax_over_questions, "softmax runs down a column"),
+        (loss_skipped_as_zero, "counted as if choice 0 were right"),
+        (loss_divided_by_all, "you divided by all B questions"),
+        (loss_per_question, "you returned one loss per question"),
+        (loss_sigmoid_per_choice, "its own yes/no"),
+        (loss_ignores_minus_100_by_crashing, "index -100 is out of bounds"),
+    ],
+}), ids=lambda x: getattr(x, "__name__", None))
 def test_typical_mistake_gets_its_hint(checker, wrong, phrase):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again"
-    assert phrase in verdict.message, verdict.message
+    try_again(checker, wrong, phrase)
 
 
 def test_a_crash_on_skipped_questions_names_the_input():
@@ -168,9 +171,7 @@ def loss_keeps_dim(scores, labels, num_choices):
     (check_multiple_choice_loss, loss_keeps_dim, "(1, 1)", "()"),
 ])
 def test_wrong_shape_names_both_shapes(checker, wrong, got, expected):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again"
-    assert f"shape {got}" in verdict.message and f"shape {expected}" in verdict.message, verdict.message
+    try_again(checker, wrong, f"shape {got}", f"shape {expected}")
 
 
 def returns_logits_and_loss(*args):
@@ -180,18 +181,13 @@ def returns_logits_and_loss(*args):
 
 @pytest.mark.parametrize("checker", CHECKERS)
 def test_wrong_type_is_named(checker):
-    verdict = checker(returns_logits_and_loss, print_verdict=False)
-    assert verdict.status == "try again" and "returned a tuple" in verdict.message, verdict.message
-
-
-def crashes(*args):
-    return args[0] @ torch.zeros(2, 2, 2, 2, 2)
+    try_again(checker, returns_logits_and_loss, "returned a tuple")
 
 
 @pytest.mark.parametrize("checker, wrong", [(check_flatten_choices, flatten_transposed),
                                             (check_multiple_choice_loss, loss_ignores_minus_100_by_crashing),
                                             (check_multiple_choice_loss, crashes)])
 def test_messages_are_deterministic(checker, wrong):
-    assert checker(wrong, print_verdict=False).message == checker(wrong, print_verdict=False).message
+    same_message_twice(checker, wrong)
 
 

@@ -9,6 +9,7 @@ from course_lib.exercises.ch09 import (
     check_adamw_step,
     check_no_decay_split,
 )
+from helpers import by_checker, try_again
 
 # --- answers a learner might write (multi-line bodies: a one-line `def` reads as a template) ---------
 
@@ -99,25 +100,27 @@ def test_pass_is_printed(capsys):
 
 # --- typical mistakes get their hint ------------------------------------------------------------------
 
-@pytest.mark.parametrize("wrong, phrase", [
-    (right_adam_l2, "that is Adam + L2, the *coupled* form"),
-    (ch09._adamw_no_bias_correction, "no bias correction"),
-    (ch09._adamw_decay_through_denominator, "goes through the adaptive denominator"),
-    (ch09._adamw_decay_after_update, "after the Adam update, as the old transformers.AdamW"),
-])
-def test_adamw_mistakes_get_their_hint(wrong, phrase):
-    verdict = check(check_adamw_step, wrong)
-    assert verdict.status == "try again" and phrase in verdict.message, verdict
-
-
-@pytest.mark.parametrize("wrong, phrase", [
-    (right_adamw, "AdamW's *decoupled* decay"),
-    (ch09._l2_only_in_first_moment, "reached m but not v"),
-    (ch09._l2_no_bias_correction, "no bias correction"),
-])
-def test_adam_l2_mistakes_get_their_hint(wrong, phrase):
-    verdict = check(check_adam_l2_step, wrong)
-    assert verdict.status == "try again" and phrase in verdict.message, verdict
+@pytest.mark.parametrize("checker, wrong, phrase", by_checker({
+    check_adamw_step: [
+        (right_adam_l2, "that is Adam + L2, the *coupled* form"),
+        (ch09._adamw_no_bias_correction, "no bias correction"),
+        (ch09._adamw_decay_through_denominator, "goes through the adaptive denominator"),
+        (ch09._adamw_decay_after_update, "after the Adam update, as the old transformers.AdamW"),
+    ],
+    check_adam_l2_step: [
+        (right_adamw, "AdamW's *decoupled* decay"),
+        (ch09._l2_only_in_first_moment, "reached m but not v"),
+        (ch09._l2_no_bias_correction, "no bias correction"),
+    ],
+    check_no_decay_split: [
+        (ch09._split_swapped, "your two lists are swapped"),
+        (ch09._split_layernorm_decayed, "you decayed the LayerNorm weights"),
+        (ch09._split_tied_twice, "you counted a tied matrix twice"),
+        (ch09._split_frozen_included, "you listed frozen parameters"),
+    ],
+}))
+def test_typical_mistake_gets_its_hint(checker, wrong, phrase):
+    try_again(checker, wrong, phrase)
 
 
 def test_hand_written_coupled_mistake_is_recognised():
@@ -126,17 +129,6 @@ def test_hand_written_coupled_mistake_is_recognised():
         return adam_step(p, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay, decoupled=False)
 
     assert "coupled" in check(check_adamw_step, coupled).message
-
-
-@pytest.mark.parametrize("wrong, phrase", [
-    (ch09._split_swapped, "your two lists are swapped"),
-    (ch09._split_layernorm_decayed, "you decayed the LayerNorm weights"),
-    (ch09._split_tied_twice, "you counted a tied matrix twice"),
-    (ch09._split_frozen_included, "you listed frozen parameters"),
-])
-def test_split_mistakes_get_their_hint(wrong, phrase):
-    verdict = check(check_no_decay_split, wrong)
-    assert verdict.status == "try again" and phrase in verdict.message, verdict
 
 
 def test_split_other_mistake_names_the_misplaced_parameter():

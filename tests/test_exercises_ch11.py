@@ -10,6 +10,7 @@ from course_lib.evaluation import accuracy
 from course_lib.exercises import ch11
 from course_lib.exercises.ch11 import check_masked_accuracy, check_training_step
 from course_lib.training import train
+from helpers import by_checker, same_message_twice, try_again
 
 # ---- right answers --------------------------------------------------------------------------
 
@@ -98,61 +99,39 @@ def test_masked_accuracy_reference_is_course_lib_accuracy_without_ignored_positi
 # ---- typical mistakes get their specific hint --------------------------------------------------
 
 
-def step_no_zero_grad(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    optimizer.step()
-    scheduler.step()
-    return loss.item()
+# A planted step differs from the right one only in which parts run after the backward pass, and in
+# what order: one line per mistake keeps the mistake in plain sight.
+STEP_PARTS = {
+    "clip": lambda model, optimizer, scheduler, max_norm: torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm),
+    "update": lambda model, optimizer, scheduler, max_norm: optimizer.step(),
+    "schedule": lambda model, optimizer, scheduler, max_norm: scheduler.step(),
+    "zero_grad": lambda model, optimizer, scheduler, max_norm: optimizer.zero_grad(),
+    "model.zero_grad": lambda model, optimizer, scheduler, max_norm: model.zero_grad(),
+}
 
 
-def step_zero_grad_too_early(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    model.zero_grad()
-    optimizer.step()
-    scheduler.step()
-    return loss.item()
+def step_running(name, *parts):
+    """A training step called ``name`` that runs ``parts`` (keys of STEP_PARTS) after the backward pass."""
+    unknown = [part for part in parts if part not in STEP_PARTS]
+    assert not unknown, f"unknown step parts {unknown}; known: {sorted(STEP_PARTS)}"
+
+    def step(model, batch, optimizer, scheduler, max_grad_norm):
+        loss = model(**batch).loss
+        loss.backward()
+        for part in parts:
+            STEP_PARTS[part](model, optimizer, scheduler, max_grad_norm)
+        return loss.item()
+
+    step.__name__ = step.__qualname__ = name  # the test ids below read it
+    return step
 
 
-def step_no_clip(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    optimizer.step()
-    scheduler.step()
-    optimizer.zero_grad()
-    return loss.item()
-
-
-def step_clip_after_update(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    optimizer.step()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)  # too late: the update is done
-    scheduler.step()
-    optimizer.zero_grad()
-    return loss.item()
-
-
-def step_schedule_first(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    scheduler.step()
-    optimizer.step()
-    optimizer.zero_grad()
-    return loss.item()
-
-
-def step_no_schedule(model, batch, optimizer, scheduler, max_grad_norm):
-    loss = model(**batch).loss
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    optimizer.step()
-    optimizer.zero_grad()
-    return loss.item()
+step_no_zero_grad = step_running("step_no_zero_grad", "clip", "update", "schedule")
+step_zero_grad_too_early = step_running("step_zero_grad_too_early", "clip", "model.zero_grad", "update", "schedule")
+step_no_clip = step_running("step_no_clip", "update", "schedule", "zero_grad")
+step_clip_after_update = step_running("step_clip_after_update", "update", "clip", "schedule", "zero_grad")
+step_schedule_first = step_running("step_schedule_first", "clip", "schedule", "update", "zero_grad")
+step_no_schedule = step_running("step_no_schedule", "clip", "update", "zero_grad")
 
 
 def accuracy_counts_ignored(logits, labels):
@@ -177,22 +156,24 @@ def accuracy_per_sequence(logits, labels):
     return (correct.sum(1) / keep.sum(1)).mean().item()
 
 
-@pytest.mark.parametrize("checker, wrong, phrase", [
-    (check_training_step, step_no_zero_grad, "gradients pile up"),
-    (check_training_step, step_zero_grad_too_early, "clear the gradients before `optimizer.step()`"),
-    (check_training_step, step_no_clip, "not clipped"),
-    (check_training_step, step_clip_after_update, "not clipped"),
-    (check_training_step, step_schedule_first, "`scheduler.step()` comes before `optimizer.step()`"),
-    (check_training_step, step_no_schedule, "the learning rate never changes"),
-    (check_masked_accuracy, accuracy_counts_ignored, "denominator counts the positions labelled -100"),
-    (check_masked_accuracy, accuracy_ignored_as_zero, "turned -100 into class 0"),
-    (check_masked_accuracy, accuracy_count, "NUMBER of correct positions"),
-    (check_masked_accuracy, accuracy_per_sequence, "one accuracy per sequence"),
-], ids=lambda x: getattr(x, "__name__", None))
+@pytest.mark.parametrize("checker, wrong, phrase", by_checker({
+    check_training_step: [
+        (step_no_zero_grad, "gradients pile up"),
+        (step_zero_grad_too_early, "clear the gradients before `optimizer.step()`"),
+        (step_no_clip, "not clipped"),
+        (step_clip_after_update, "not clipped"),
+        (step_schedule_first, "`scheduler.step()` comes before `optimizer.step()`"),
+        (step_no_schedule, "the learning rate never changes"),
+    ],
+    check_masked_accuracy: [
+        (accuracy_counts_ignored, "denominator counts the positions labelled -100"),
+        (accuracy_ignored_as_zero, "turned -100 into class 0"),
+        (accuracy_count, "NUMBER of correct positions"),
+        (accuracy_per_sequence, "one accuracy per sequence"),
+    ],
+}), ids=lambda x: getattr(x, "__name__", None))
 def test_typical_mistake_gets_its_hint(checker, wrong, phrase):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again"
-    assert phrase in verdict.message, verdict.message
+    try_again(checker, wrong, phrase)
 
 
 def step_wrong_learning_rate(model, batch, optimizer, scheduler, max_grad_norm):
@@ -235,15 +216,18 @@ def accuracy_as_list(logits, labels):
     return result
 
 
-@pytest.mark.parametrize("checker, wrong, phrase", [
-    (check_training_step, step_returns_nothing, "returned None (did you forget `return`?)"),
-    (check_training_step, step_returns_the_tensor, "returned the loss tensor; return `loss.item()`"),
-    (check_masked_accuracy, accuracy_per_position, "returned a tensor of shape (12,)"),
-    (check_masked_accuracy, accuracy_as_list, "returned a list on input 1"),
-], ids=lambda x: getattr(x, "__name__", None))
+@pytest.mark.parametrize("checker, wrong, phrase", by_checker({
+    check_training_step: [
+        (step_returns_nothing, "returned None (did you forget `return`?)"),
+        (step_returns_the_tensor, "returned the loss tensor; return `loss.item()`"),
+    ],
+    check_masked_accuracy: [
+        (accuracy_per_position, "returned a tensor of shape (12,)"),
+        (accuracy_as_list, "returned a list on input 1"),
+    ],
+}), ids=lambda x: getattr(x, "__name__", None))
 def test_wrong_type_or_shape_is_named(checker, wrong, phrase):
-    verdict = checker(wrong, print_verdict=False)
-    assert verdict.status == "try again" and phrase in verdict.message, verdict.message
+    try_again(checker, wrong, phrase)
 
 
 def crashes(*args):
@@ -255,7 +239,7 @@ def crashes(*args):
                                             (check_training_step, crashes),
                                             (check_masked_accuracy, accuracy_per_sequence)])
 def test_messages_are_deterministic(checker, wrong):
-    assert checker(wrong, print_verdict=False).message == checker(wrong, print_verdict=False).message
+    same_message_twice(checker, wrong)
 
 
 def test_checker_restores_the_thread_count():

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from course_lib import BertForMultipleChoice, BertForSequenceClassification
 from course_lib.losses import multiple_choice_loss
 from course_lib.models.multiple_choice import flatten_choices
-from helpers import ATTN_IMPLEMENTATIONS, assert_grads_close, ours_from, random_batch, reference_model, tiny_config
+from helpers import ATTN_IMPLEMENTATIONS, assert_loss_and_grads_close, parity_pair, random_batch, tiny_config
 
 BATCH, CHOICES, SEQ = 3, 4, 9
 
@@ -21,8 +21,8 @@ def choice_batch(config, batch=BATCH, choices=CHOICES, seq_len=SEQ, seed=0):
 
 def build_pair(attn="eager", config_name="tiny-gelu", **overrides):
     config = tiny_config(config_name, **overrides)
-    theirs = reference_model("BertForMultipleChoice", config, attn)
-    return ours_from(theirs, BertForMultipleChoice), theirs, config
+    ours, theirs = parity_pair(BertForMultipleChoice, config, attn)
+    return ours, theirs, config
 
 
 def test_state_dict_keys_and_shapes_identical_and_strict_both_ways():
@@ -44,10 +44,7 @@ def test_logits_loss_and_gradients_match(config_name, attn):
     ours_out, theirs_out = ours(**batch, labels=labels), theirs(**batch, labels=labels)
     assert ours_out.logits.shape == (BATCH, CHOICES)
     torch.testing.assert_close(ours_out.logits, theirs_out.logits, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(ours_out.loss, theirs_out.loss, atol=1e-6, rtol=1e-5)
-    ours_out.loss.backward()
-    theirs_out.loss.backward()
-    assert_grads_close(ours, theirs)
+    assert_loss_and_grads_close(ours, theirs, ours_out, theirs_out)
 
 
 @pytest.mark.parametrize("choices", [2, 5])
@@ -149,16 +146,16 @@ def test_mask_shape_must_match(model_and_batch):
         model(input_ids=batch["input_ids"], attention_mask=flatten_choices(batch["attention_mask"]))
 
 
-def test_label_outside_the_choices(model_and_batch):
+# One case per error: the labels given, and the message that must name the problem.
+@pytest.mark.parametrize("labels, message", [
+    pytest.param(torch.tensor([0, 4, 1]), r"must lie in \[0, 4\) for 4 choices.*got \[4\]",
+                 id="label_outside_the_choices"),
+    pytest.param(torch.tensor([0, -1, 1]), r"must lie in \[0, 4\).*got \[-1\]", id="negative_label_other_than_ignore"),
+])
+def test_bad_labels_are_named(model_and_batch, labels, message):
     model, batch = model_and_batch
-    with pytest.raises(ValueError, match=r"must lie in \[0, 4\) for 4 choices.*got \[4\]"):
-        model(**batch, labels=torch.tensor([0, 4, 1]))
-
-
-def test_negative_label_other_than_ignore(model_and_batch):
-    model, batch = model_and_batch
-    with pytest.raises(ValueError, match=r"must lie in \[0, 4\).*got \[-1\]"):
-        model(**batch, labels=torch.tensor([0, -1, 1]))
+    with pytest.raises(ValueError, match=message):
+        model(**batch, labels=labels)
 
 
 def test_labels_wrong_shape(model_and_batch):

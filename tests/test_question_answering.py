@@ -16,10 +16,9 @@ from course_lib.models.question_answering import (
     squad_metrics,
 )
 from helpers import (
-    ATTN_IMPLEMENTATIONS,
-    TINY_CONFIGS,
-    assert_grads_close,
-    ours_from,
+    assert_loss_and_grads_close,
+    every_tiny_config_and_attention,
+    parity_pair,
     random_batch,
     reference_model,
     tiny_config,
@@ -41,29 +40,23 @@ POSITIONS = {
 }
 
 
-@pytest.mark.parametrize("attn", ATTN_IMPLEMENTATIONS)
-@pytest.mark.parametrize("config_name", sorted(TINY_CONFIGS))
+@every_tiny_config_and_attention
 @pytest.mark.parametrize("positions", sorted(POSITIONS))
 def test_logits_loss_and_gradients_match(config_name, attn, positions):
     config = tiny_config(config_name)
-    theirs = reference_model("BertForQuestionAnswering", config, attn)
-    ours = ours_from(theirs, BertForQuestionAnswering)
+    ours, theirs = parity_pair(BertForQuestionAnswering, config, attn)
     batch = random_batch(config, padded=True, seed=len(config_name))
     starts, ends = (torch.tensor(p) for p in POSITIONS[positions])
     ours_out = ours(**batch, start_positions=starts, end_positions=ends)
     theirs_out = theirs(**batch, start_positions=starts.clone(), end_positions=ends.clone())
     torch.testing.assert_close(ours_out.start_logits, theirs_out.start_logits, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(ours_out.end_logits, theirs_out.end_logits, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(ours_out.loss, theirs_out.loss, atol=1e-6, rtol=1e-5)
-    ours_out.loss.backward()
-    theirs_out.loss.backward()
-    assert_grads_close(ours, theirs)
+    assert_loss_and_grads_close(ours, theirs, ours_out, theirs_out)
 
 
 def test_positions_of_shape_batch_by_one_are_accepted():
     config = tiny_config()
-    theirs = reference_model("BertForQuestionAnswering", config)
-    ours = ours_from(theirs, BertForQuestionAnswering)
+    ours, theirs = parity_pair(BertForQuestionAnswering, config)
     batch = random_batch(config)
     starts, ends = torch.tensor([[1], [2], [3]]), torch.tensor([[2], [2], [5]])
     torch.testing.assert_close(ours(**batch, start_positions=starts, end_positions=ends).loss,

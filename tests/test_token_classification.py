@@ -7,10 +7,9 @@ from course_lib import BertForTokenClassification
 from course_lib.losses import IGNORE_INDEX, token_classification_loss, token_classification_loss_with_attention_mask
 from course_lib.models.token_classification import align_labels_with_tokens, tokenize_and_align_labels, word_predictions
 from helpers import (
-    ATTN_IMPLEMENTATIONS,
-    TINY_CONFIGS,
-    assert_grads_close,
-    ours_from,
+    assert_loss_and_grads_close,
+    every_tiny_config_and_attention,
+    parity_pair,
     random_batch,
     reference_model,
     tiny_config,
@@ -37,20 +36,15 @@ def test_state_dict_keys_identical_and_no_pooler():
     theirs.load_state_dict(ours.state_dict(), strict=True)  # and the other way round
 
 
-@pytest.mark.parametrize("attn", ATTN_IMPLEMENTATIONS)
-@pytest.mark.parametrize("config_name", sorted(TINY_CONFIGS))
+@every_tiny_config_and_attention
 def test_logits_loss_and_gradients_match(config_name, attn):
     config = tiny_config(config_name, num_labels=NUM_LABELS)
-    theirs = reference_model("BertForTokenClassification", config, attn)
-    ours = ours_from(theirs, BertForTokenClassification)
+    ours, theirs = parity_pair(BertForTokenClassification, config, attn)
     batch = random_batch(config, padded=True, seed=len(config_name))
     labels = token_labels(batch)
     ours_out, theirs_out = ours(**batch, labels=labels), theirs(**batch, labels=labels)
     torch.testing.assert_close(ours_out.logits, theirs_out.logits, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(ours_out.loss, theirs_out.loss, atol=1e-6, rtol=1e-5)
-    ours_out.loss.backward()
-    theirs_out.loss.backward()
-    assert_grads_close(ours, theirs)
+    assert_loss_and_grads_close(ours, theirs, ours_out, theirs_out)
 
 
 def test_loss_by_hand_counts_only_labelled_tokens():
