@@ -224,7 +224,7 @@ class AdamW(_AdamFamily):
         p.addcdiv_(m, denom, value=-step_size)
 
 
-class LegacyTransformersAdamW(Optimizer):
+class LegacyTransformersAdamW(_AdamFamily):
     """HISTORICAL: the ``transformers.AdamW`` of transformers 2.x-4.x, re-implemented for comparison.
 
     It is gone from transformers (absent from 4.57 and 5.x); use ``torch.optim.AdamW``. It differs
@@ -240,48 +240,24 @@ class LegacyTransformersAdamW(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-6,
                  weight_decay: float = 0.0, correct_bias: bool = True):
-        _check_params_argument(params)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, correct_bias=correct_bias)
-        _check_hyperparameters(defaults, "the optimizer defaults")
-        defaults["betas"] = tuple(betas)
+        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, (tuple, list)) else betas, eps=eps,
+                        weight_decay=weight_decay, correct_bias=correct_bias)
         super().__init__(params, defaults)
 
-    def add_param_group(self, param_group: dict) -> None:
-        if isinstance(param_group, dict) and "params" in param_group:
-            _check_group_params(param_group, len(self.param_groups))
-        super().add_param_group(param_group)
-        _check_hyperparameters(self.param_groups[-1], f"parameter group {len(self.param_groups) - 1}")
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = p.grad
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = torch.zeros_like(p)
-                    state["exp_avg_sq"] = torch.zeros_like(p)
-                state["step"] += 1
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m.mul_(beta1).add_(grad, alpha=1.0 - beta1)
-                v.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
-                denom = v.sqrt().add_(group["eps"])  # eps before the bias correction
-                step_size = group["lr"]
-                if group["correct_bias"]:
-                    t = state["step"]
-                    step_size = step_size * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
-                p.addcdiv_(m, denom, value=-step_size)
-                if group["weight_decay"] > 0.0:
-                    p.add_(p, alpha=-group["lr"] * group["weight_decay"])  # decay AFTER the update
-        return loss
+    def _update(self, p, grad, state, group):
+        # The same moments as Adam, written the way transformers 4.x wrote them (same operations, same bits).
+        beta1, beta2 = group["betas"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m.mul_(beta1).add_(grad, alpha=1.0 - beta1)
+        v.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+        denom = v.sqrt().add_(group["eps"])  # eps before the bias correction
+        step_size = group["lr"]
+        if group["correct_bias"]:
+            t = state["step"]
+            step_size = step_size * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+        p.addcdiv_(m, denom, value=-step_size)
+        if group["weight_decay"] > 0.0:
+            p.add_(p, alpha=-group["lr"] * group["weight_decay"])  # decay AFTER the update
 
 
 # --------------------------------------------------------------------------------------------
