@@ -104,6 +104,12 @@ def _check_group_params(param_group: dict, index: int) -> None:
         seen.add(id(p))
 
 
+def _defaults(lr, betas, eps, weight_decay, **options) -> dict:
+    """The hyper-parameters every parameter group starts from (betas stored as a tuple, as torch does)."""
+    betas = tuple(betas) if isinstance(betas, (tuple, list)) else betas
+    return dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, **options)
+
+
 class _AdamFamily(Optimizer):
     """Shared plumbing: parameter groups, hyper-parameter checks, lazy state. The update rule
     itself lives in each subclass's ``_update`` so the two rules can be read side by side."""
@@ -190,9 +196,7 @@ class AdamL2(_AdamFamily):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
-        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, (tuple, list)) else betas, eps=eps,
-                        weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
-        super().__init__(params, defaults)
+        super().__init__(params, _defaults(lr, betas, eps, weight_decay, amsgrad=amsgrad, maximize=maximize))
 
     def _update(self, p, grad, state, group):
         wd = group["weight_decay"]
@@ -212,9 +216,7 @@ class AdamW(_AdamFamily):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
-        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, (tuple, list)) else betas, eps=eps,
-                        weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
-        super().__init__(params, defaults)
+        super().__init__(params, _defaults(lr, betas, eps, weight_decay, amsgrad=amsgrad, maximize=maximize))
 
     def _update(self, p, grad, state, group):
         wd = group["weight_decay"]
@@ -240,9 +242,7 @@ class LegacyTransformersAdamW(_AdamFamily):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-6,
                  weight_decay: float = 0.0, correct_bias: bool = True):
-        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, (tuple, list)) else betas, eps=eps,
-                        weight_decay=weight_decay, correct_bias=correct_bias)
-        super().__init__(params, defaults)
+        super().__init__(params, _defaults(lr, betas, eps, weight_decay, correct_bias=correct_bias))
 
     def _update(self, p, grad, state, group):
         # The same moments as Adam, written the way transformers 4.x wrote them (same operations, same bits).
