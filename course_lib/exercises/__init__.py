@@ -33,6 +33,12 @@ One mechanism, shared by every chapter:
 - Every verdict leaves through :func:`report` (the one place that prints it), and the framework's
   own sentences are one table, :data:`MESSAGES`: a grader's hook or another language's table has one
   place to go.
+- Languages: English is the code (:data:`MESSAGES`, each chapter's ``MESSAGES`` for the sentences its
+  hooks build, and the texts of each :class:`Check`: what it names, its labels, its hints). Another
+  language is one data file beside this module (``messages_zh_CN.json``) that stores, beside each
+  translation, the English it translates: an entry whose English no longer matches is stale and never
+  shown. ``setup_notebook(language="zh-CN")`` or ``COURSE_LANGUAGE=zh-CN`` chooses Chinese; the tags
+  ``[PASS]`` / ``[TRY AGAIN]`` / ``[NOT YET]`` stay as they are in every language.
 """
 
 from __future__ import annotations
@@ -40,22 +46,32 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import dataclasses
 import dis
 import functools
+import hashlib
 import inspect
 import io
+import json
 import numbers
+import re
+import string
 import textwrap
 import threading
 import types
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
+from pathlib import Path
 
 import torch
 
+from ..notebook.setup import course_language
+
 __all__ = [
-    "TIME_LIMIT_S", "Case", "Check", "Diagnosis", "NotAttempted", "Verdict", "WrongAnswer", "as_integer",
-    "as_number", "checker", "describe", "display_name", "exact_answer_hooks", "report", "run_check",
+    "TIME_LIMIT_S", "Case", "Check", "Diagnosis", "MESSAGES", "NotAttempted", "Verdict", "WrongAnswer", "as_integer",
+    "as_number", "chapter_say", "checker", "current_language", "describe", "display_name", "exact_answer_hooks",
+    "message_table", "report", "run_check", "table_path", "text_key",
 ]
 
 #: Seconds one call of the learner's function may take before the checker gives up on it.
@@ -120,9 +136,118 @@ MESSAGES = {
 }
 
 
+# --------------------------------------------------------------------------------------------
+# Languages: English in the code, every other language in one data file beside this module
+# --------------------------------------------------------------------------------------------
+
+# A table is grouped like the code: "framework" (MESSAGES), then "ch00" ... "ch11", each with "messages" (the
+# chapter's MESSAGES, by key) and "texts" (its checks' texts, by text_key). An entry is {"en": the English it
+# translates, LANGUAGE: the translation}, so a changed English sentence makes its entry stale, not wrong.
+FRAMEWORK = "framework"
+
+
+def table_path(language: str) -> Path:
+    """The data file of ``language``'s messages (``messages_zh_CN.json`` for "zh-CN")."""
+    return Path(__file__).resolve().parent / f"messages_{language.replace('-', '_')}.json"
+
+
+@functools.cache
+def message_table(language: str) -> dict:
+    """``language``'s table as stored (read once); English has none: the code is its table."""
+    if language == "en":
+        return {}
+    return json.loads(table_path(language).read_text(encoding="utf-8"))
+
+
+def text_key(text: str) -> str:
+    """The key of one of a chapter's texts (a hint, a label ...) in a table: a short hash of the English."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+
+
+@functools.cache
+def _warn_unknown_language(problem: str) -> None:
+    warnings.warn(f"{problem}: the exercise checkers answer in English", stacklevel=3)
+
+
+def current_language() -> str:
+    """The language the checkers answer in: COURSE_LANGUAGE (which ``setup_notebook(language=...)`` sets),
+    else English. A value the course does not speak is warned about once, and English is used: a checker
+    never fails because of it."""
+    try:
+        return course_language()
+    except ValueError as error:
+        _warn_unknown_language(str(error))
+        return "en"
+
+
+def _in_language(group: str, section: str, key: str, english: str) -> str:
+    """``english`` in the current language: its table's entry, if there is one and it translates exactly this
+    English (a missing or stale entry gives the English, never the translation of another sentence)."""
+    language = current_language()
+    if language == "en":
+        return english
+    entry = message_table(language).get(group, {}).get(section, {}).get(key)
+    if not entry or entry.get("en") != english or not entry.get(language):
+        return english
+    return entry[language]
+
+
+# Languages written without spaces between characters: a space a template puts beside a field is dropped
+# where it would stand between two of their characters (see _filled).
+_UNSPACED = {"zh-CN"}
+_WIDE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # CJK characters and full-width punctuation
+
+
+def _filled(template: str, fields: dict, unspaced: bool) -> str:
+    """``template.format(**fields)``. With ``unspaced`` (Chinese), a space the template writes beside a field
+    (``"你的 {what} 与"``) goes where it would stand between two Chinese characters, whatever the field turns
+    out to be: "MLM 损失" keeps the space before it, "参数量" does not. The fields' own text is never changed."""
+    if not unspaced:
+        return template.format(**fields)
+    parts = []  # (text, is a field)
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        parts.append((literal, False))
+        if name is not None:
+            value = fields[name]
+            value = {"r": repr, "s": str, "a": ascii}[conversion](value) if conversion else value
+            parts.append((format(value, spec or ""), True))
+    texts = [text for text, _ in parts]
+    for i, (text, is_field) in enumerate(parts):
+        if not is_field or not text:
+            continue
+        before, after = texts[i - 1], texts[i + 1] if i + 1 < len(texts) else ""
+        if before.endswith(" ") and len(before) > 1 and _WIDE.match(before[-2]) and _WIDE.match(text[0]):
+            texts[i - 1] = before[:-1]
+        if after.startswith(" ") and len(after) > 1 and _WIDE.match(after[1]) and _WIDE.match(text[-1]):
+            texts[i + 1] = after[1:]
+    return "".join(texts)
+
+
+def _sentence(group: str, key: str, english: str, fields: dict) -> str:
+    """The template ``english`` (``group``'s ``key``) in the current language, its fields filled in."""
+    language = current_language()
+    return _filled(_in_language(group, "messages", key, english), fields, language in _UNSPACED)
+
+
 def _say(key: str, **fields) -> str:
-    """The sentence ``MESSAGES[key]`` with its fields filled in."""
-    return MESSAGES[key].format(**fields)
+    """The sentence ``MESSAGES[key]``, in the current language, with its fields filled in."""
+    return _sentence(FRAMEWORK, key, MESSAGES[key], fields)
+
+
+def chapter_say(module: str, messages: dict[str, str]) -> Callable[..., str]:
+    """``say(key, **fields)`` for a chapter module's own sentences (``messages``, its ``MESSAGES`` table, for
+    what its hooks say about an answer), in the current language: ``_say = chapter_say(__name__, MESSAGES)``."""
+    group = module.rsplit(".", 1)[-1]
+
+    def say(key: str, **fields) -> str:
+        return _sentence(group, key, messages[key], fields)
+
+    return say
+
+
+def _chapter(exercise: str) -> str:
+    """The table group of an exercise's chapter: "2.1" -> "ch02"."""
+    return f"ch{int(exercise.split('.')[0]):02d}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,6 +645,31 @@ class Check:
     compare: Callable | None = None
     pass_message: str | None = None
 
+    def texts(self) -> list[str]:
+        """The English texts of this check a learner may read: what it names, its pass message, its cases'
+        labels and its hints (each once, in this order). Another language's table translates each one."""
+        found = [self.what, self.pass_message or "", *(case.label for case in self.cases),
+                 *(diagnosis.hint for diagnosis in self.diagnoses)]
+        return list(dict.fromkeys(text for text in found if text))
+
+    def in_language(self) -> Check:
+        """This check with its texts (:meth:`texts`) in the current language: itself in English."""
+        if current_language() == "en":
+            return self
+        group = _chapter(self.exercise)
+
+        def say(text: str) -> str:
+            return _in_language(group, "texts", text_key(text), text) if text else text
+
+        cases = []
+        for case in self.cases:
+            case = copy.copy(case)  # shallow: the inputs are shared; a chapter's own attributes stay
+            case.label = say(case.label)
+            cases.append(case)
+        return dataclasses.replace(
+            self, cases=cases, what=say(self.what), pass_message=say(self.pass_message or "") or None,
+            diagnoses=[dataclasses.replace(diagnosis, hint=say(diagnosis.hint)) for diagnosis in self.diagnoses])
+
     def verdict(self, status: str, message: str, reason: str) -> Verdict:
         return Verdict(self.exercise, status, message, reason=reason)
 
@@ -565,7 +715,8 @@ def run_check(fn, check: Check, *, print_verdict: bool = False) -> Verdict:
     The steps, each stopping at the first verdict it reaches:
 
     1. is it still the template? (:func:`_refusal`: nothing passed, not a function, the empty template);
-    2. run each case (:func:`_answer`: ``fn`` on a copy of the inputs; an exception becomes a message);
+    2. run each case (:func:`_answer`: ``fn`` on a copy of the inputs; an exception becomes a message), the
+       check's texts in the current language (:meth:`Check.in_language`);
     3. compare each answer with the reference's (:func:`_judge_answer`: its kind, shape, values) or, with
        ``check.compare``, all answers at the end (:func:`_judge_answers`);
     4. diagnose a wrong answer: the first known mistake that computes it names the mistake
@@ -575,7 +726,7 @@ def run_check(fn, check: Check, *, print_verdict: bool = False) -> Verdict:
     verdict = _refusal(check.exercise, fn, check.name)
     if verdict is None:
         try:
-            verdict = _run_cases(fn, check)
+            verdict = _run_cases(fn, check.in_language())
         except _Decided as decided:
             verdict = decided.verdict
     return report(verdict, print_verdict)

@@ -121,7 +121,7 @@ def check_attention(fn, name: str) -> Verdict:
         Diagnosis(lambda q, k, v, m: ((scores(q, k) / math.sqrt(q.shape[-1])).softmax(-1) + m) @ v,
                   "add the mask to the scores *before* the softmax: afterwards it no longer turns into zero weights."),
         Diagnosis(lambda q, k, v, m: (scores(q, k) / math.sqrt(q.shape[-1]) * m).softmax(-1) @ v,
-                  "the mask is *added* to the scores, not multiplied: exp(score + min) = 0, while score * 0 = score."),
+                  "the mask is *added* to the scores, not multiplied: exp(score + min) = 0 removes a padded key, while score * 0 = 0 and exp(0) = 1 keeps it."),
     ]
     return run_check(fn, Check("1.2", _attention_cases(), _attention, name=name,
                                what="attention output", diagnoses=diagnoses))

@@ -17,10 +17,18 @@ import torch
 
 from ..losses.pretraining import IGNORE_INDEX, shift_labels_for_causal_lm
 from ..models.backbone import make_additive_mask
-from . import Case, Check, Diagnosis, Verdict, checker, run_check
+from . import Case, Check, Diagnosis, Verdict, chapter_say, checker, run_check
 
 __all__ = ["check_mlm_replacement", "check_shift_labels", "check_causal_mask", "reference_mlm_replacement",
            "reference_causal_mask"]
+
+#: What this chapter's checks say beyond their hints (other languages: course_lib/exercises/messages_*.json).
+MESSAGES = {
+    "changed input": "your result is right, but your function changed `input_ids` in place. Work on a copy "
+                     "(`inputs = input_ids.clone()`), as `mask_tokens` does: the caller still needs the original "
+                     "ids, for the labels.",
+}
+_say = chapter_say(__name__, MESSAGES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,10 +139,7 @@ def check_mlm_replacement(fn, name: str) -> Verdict:
         except Exception:
             changed = False
         if changed:
-            verdict = Verdict("3.1", "try again",
-                              "your result is right, but your function changed `input_ids` in place. Work on a "
-                              "copy (`inputs = input_ids.clone()`), as `mask_tokens` does: the caller still needs "
-                              "the original ids, for the labels.", reason="changed input")
+            verdict = Verdict("3.1", "try again", _say("changed input"), reason="changed input")
     return verdict
 
 

@@ -17,10 +17,19 @@ import torch
 import torch.nn.functional as F
 
 from ..models.tying import resized_rows
-from . import Case, Check, Diagnosis, Verdict, as_number, checker, describe, run_check
+from . import Case, Check, Diagnosis, Verdict, as_number, chapter_say, checker, describe, run_check
 
 __all__ = ["check_pretraining_parameter_count", "check_tied_gradient", "check_resize_rows",
            "reference_parameter_count", "reference_tied_gradient", "reference_resize_rows"]
+
+#: What this chapter's checks say beyond their hints (other languages: course_lib/exercises/messages_*.json).
+MESSAGES = {
+    "not a count": "`{name}` returned {got}; return the count as one whole number, an int such as 110_106_428.",
+    "count differs": "for input {number} ({label}) you count {value:,}; the model has {expected:,} distinct "
+                     "parameters ({gap:+,}). Go through the modules in the statement one by one: the size of the "
+                     "gap tells which one.",
+}
+_say = chapter_say(__name__, MESSAGES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,15 +123,14 @@ def check_pretraining_parameter_count(fn, name: str) -> Verdict:
 
     def check_answer(got, case, number):
         if as_number(got) is None:
-            return f"`{name}` returned {describe(got)}; return the count as one whole number, an int such as 110_106_428."
+            return _say("not a count", name=name, got=describe(got))
         return None
 
     def on_differs(number, case, got, expected):
         # The generic message rounds to 4 digits: a count needs the exact numbers and the gap.
         value = got.item() if hasattr(got, "item") else got
-        return (f"for input {number} ({case.label}) you count {value:,}; the model has {expected:,} distinct "
-                f"parameters ({value - expected:+,}). Go through the modules in the statement one by one: the "
-                "size of the gap tells which one.")
+        return _say("count differs", number=number, label=case.label, value=value, expected=expected,
+                    gap=value - expected)
 
     return run_check(fn, Check("4.1", _count_cases(), reference_parameter_count, name=name, what="parameter count",
                                diagnoses=diagnoses, atol=0.5, rtol=0.0, check_answer=check_answer,

@@ -24,9 +24,19 @@ from ..losses.classification import (
     multi_label_loss,
     regression_loss,
 )
-from . import Case, Check, Diagnosis, Verdict, checker, describe, run_check
+from . import Case, Check, Diagnosis, Verdict, chapter_say, checker, describe, run_check
 
 __all__ = ["check_problem_type", "check_regression_loss", "check_multi_label_loss", "reference_problem_type"]
+
+#: What this chapter's checks say beyond their hints (other languages: course_lib/exercises/messages_*.json).
+MESSAGES = {
+    "not a str": "`{name}` returned {got}; return one of the strings {types}.",
+    "unknown problem type": "{got!r} is not a problem type transformers knows; the three are {types}. A misspelt "
+                            "`config.problem_type` makes transformers silently return loss=None.",
+    "another problem type": "for {label} you answer {got!r}; transformers chooses {expected!r}. Go through the rule "
+                            "in order: num_labels first, then the dtype (notebook section 2, the table).",
+}
+_say = chapter_say(__name__, MESSAGES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,14 +126,12 @@ def check_problem_type(fn, name: str) -> Verdict:
 
     def on_differs(number, case, got, expected):
         # The generic message says neither what came back nor on which labels: say both.
+        types = ", ".join(repr(p) for p in PROBLEM_TYPES)
         if not isinstance(got, str):
-            return f"`{name}` returned {describe(got)}; return one of the strings {', '.join(repr(p) for p in PROBLEM_TYPES)}."
+            return _say("not a str", name=name, got=describe(got), types=types)
         if got not in PROBLEM_TYPES:
-            return (f"{got!r} is not a problem type transformers knows; the three are "
-                    f"{', '.join(repr(p) for p in PROBLEM_TYPES)}. A misspelt `config.problem_type` makes "
-                    "transformers silently return loss=None.")
-        return (f"for {case.label} you answer {got!r}; transformers chooses {expected!r}. Go through the "
-                "rule in order: num_labels first, then the dtype" + section + ".")
+            return _say("unknown problem type", got=got, types=types)
+        return _say("another problem type", label=case.label, got=got, expected=expected)
 
     return run_check(fn, Check("5.1", _problem_cases(), reference_problem_type, name=name, what="problem type",
                                diagnoses=diagnoses, on_differs=on_differs))

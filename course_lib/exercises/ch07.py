@@ -26,9 +26,62 @@ from ..losses.token_and_span import (
 )
 from ..models.token_classification import align_labels_with_tokens
 from ..task_data.ner import LABELS, entity_spans
-from . import Case, Check, Diagnosis, Verdict, as_integer, checker, describe, exact_answer_hooks, run_check
+from . import (
+    Case,
+    Check,
+    Diagnosis,
+    Verdict,
+    as_integer,
+    chapter_say,
+    checker,
+    describe,
+    exact_answer_hooks,
+    run_check,
+)
 
 __all__ = ["check_align_labels", "check_token_loss", "check_entity_spans"]
+
+#: What this chapter's checks say beyond their hints (other languages: course_lib/exercises/messages_*.json).
+MESSAGES = {
+    # 7.1: the answer's form, the first wrong label, an exception
+    "None in the labels": "put None in the list where a token gets no label: labels must be ints, and the ignored "
+                          "positions get -100, the index the cross-entropy skips",
+    "not integer labels": "returned something that is not a flat list of integer label ids: return one int per "
+                          "token, e.g. [-100, 1, 2, -100, ...] ({length} of them here)",
+    "not a label list": "returned {got}; it should return a list of {length} ints, one label per token",
+    "wrong length": "on input {number} ({label}) your list has {count} labels for {tokens} tokens. Return one label "
+                    "per token, len(word_ids) of them: the special tokens and the padding get -100, they are not "
+                    "left out (section 2).",
+    "token": "on input {number} ({label}), token {index} ({token!r}, word id {word})",
+    "special token labelled": "{where} gets {got}: a token whose word id is None ([CLS], [SEP] or padding) belongs "
+                              "to no word and gets -100, so the loss ignores it (section 2).",
+    "later piece labelled": "{where} gets {got}: it is a later piece of word {word}, and only a word's FIRST piece "
+                            "keeps the word's label; the later pieces get -100, so each word counts once (section 2).",
+    "first piece ignored": "{where} gets -100, but it is the first piece of word {word}: it keeps that word's label, "
+                           "word_labels[{word}] = {expected} (section 2).",
+    "first piece wrong": "{where} gets {got}, but it is the first piece of word {word}, whose label is "
+                         "word_labels[{word}] = {expected}. Index word_labels with the token's word id (section 2).",
+    "labels differ": "on input {number} ({label}) your labels differ from the reference.",
+    "index error": "There are {labels} word labels and {tokens} tokens: index word_labels with the token's word id, "
+                   "word_labels[word_ids[i]], never with the token position i or word id + 1 (off by one).",
+    "None word id": "Tokens whose word id is None ([CLS], [SEP], padding) have no word: give them -100 first.",
+    # 7.2: a shape mistake
+    "loss shape error": "`{name}` raised {error_type}: {error} (on input {number}, {label}). F.cross_entropy wants "
+                        "logits [N, num_labels] and labels [N]: flatten both, logits.reshape(-1, num_labels) and "
+                        "labels.reshape(-1) (or put the tags in dimension 1, logits.transpose(1, 2)).",
+    # 7.3: the answer's form, the spans that differ
+    "not triples": "a {kind} whose items are not all (type, first, last) triples",
+    "not spans": "returned {got}; it should return a list of (type, first_word, last_word) tuples such as "
+                 "[(\"PER\", 0, 1), (\"LOC\", 3, 3)], the type without its B-/I- prefix, the words as int positions",
+    "prefixed types": "on input {number}, the tags {tags}, you found {got}: your types keep their prefix. The type "
+                      "of an entity is the part after the dash, \"PER\", \"LOC\" or \"ORG\"; B- and I- only say "
+                      "where it starts.",
+    "spans differ": "on input {number}, the tags {tags}, you found {got}; the entities are {expected}. The rules "
+                    "(section 6): B-X opens an entity of type X; I-X continues an open entity of type X; an I-X that "
+                    "follows O or an entity of another type opens a new one; an entity ends at O, at any B-, where "
+                    "the type changes, and at the end of the sentence.",
+}
+_say = chapter_say(__name__, MESSAGES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,12 +194,10 @@ def _align_form_problem(got, case):
     """Why the answer is not a list of integer labels (exact_answer_hooks quotes it)."""
     length = len(case.args[1])
     if isinstance(got, (list, tuple)) and any(x is None for x in got):
-        return ("put None in the list where a token gets no label: labels must be ints, and the ignored "
-                "positions get -100, the index the cross-entropy skips")
+        return _say("None in the labels")
     if isinstance(got, (list, tuple, torch.Tensor)) and _int_list(got) is None:
-        return ("returned something that is not a flat list of integer label ids: return one int per token, "
-                f"e.g. [-100, 1, 2, -100, ...] ({length} of them here)")
-    return f"returned {describe(got)}; it should return a list of {length} ints, one label per token"
+        return _say("not integer labels", length=length)
+    return _say("not a label list", got=describe(got), length=length)
 
 
 def _first_wrong_label(number, case, got, right):
@@ -154,37 +205,29 @@ def _first_wrong_label(number, case, got, right):
     word_labels, word_ids = case.args
     tokens = case.tokens
     if len(got) != len(right):
-        return (f"on input {number} ({case.label}) your list has {len(got)} labels for {len(word_ids)} tokens. "
-                "Return one label per token, len(word_ids) of them: the special tokens and the padding get "
-                "-100, they are not left out " + _SECTION2 + ".")
+        return _say("wrong length", number=number, label=case.label, count=len(got), tokens=len(word_ids))
     for i, (mine, want) in enumerate(zip(got, right)):
         if mine == want:
             continue
         w = word_ids[i]
-        where = f"on input {number} ({case.label}), token {i} ({tokens[i]!r}, word id {w})"
+        where = _say("token", number=number, label=case.label, index=i, token=tokens[i], word=w)
         if w is None:
-            return (f"{where} gets {mine}: a token whose word id is None ([CLS], [SEP] or padding) belongs to no "
-                    "word and gets -100, so the loss ignores it " + _SECTION2 + ".")
+            return _say("special token labelled", where=where, got=mine)
         first_piece = i == 0 or word_ids[i - 1] != w
         if not first_piece:
-            return (f"{where} gets {mine}: it is a later piece of word {w}, and only a word's FIRST piece keeps "
-                    "the word's label; the later pieces get -100, so each word counts once " + _SECTION2 + ".")
+            return _say("later piece labelled", where=where, got=mine, word=w)
         if mine == IGNORE_INDEX:
-            return (f"{where} gets -100, but it is the first piece of word {w}: it keeps that word's label, "
-                    f"word_labels[{w}] = {want} " + _SECTION2 + ".")
-        return (f"{where} gets {mine}, but it is the first piece of word {w}, whose label is word_labels[{w}] = "
-                f"{want}. Index word_labels with the token's word id " + _SECTION2 + ".")
-    return f"on input {number} ({case.label}) your labels differ from the reference."
+            return _say("first piece ignored", where=where, word=w, expected=want)
+        return _say("first piece wrong", where=where, got=mine, word=w, expected=want)
+    return _say("labels differ", number=number, label=case.label)
 
 
 def _align_error_hint(error, case):
     """A hint for the exceptions a wrong index into word_labels causes."""
     if isinstance(error, IndexError):
-        return (f"There are {len(case.args[0])} word labels and {len(case.args[1])} tokens: index word_labels "
-                "with the token's word id, word_labels[word_ids[i]], never with the token position i or "
-                "word id + 1 (off by one).")
+        return _say("index error", labels=len(case.args[0]), tokens=len(case.args[1]))
     if isinstance(error, TypeError) and "None" in str(error):
-        return "Tokens whose word id is None ([CLS], [SEP], padding) have no word: give them -100 first."
+        return _say("None word id")
     return None
 
 
@@ -307,10 +350,8 @@ def check_token_loss(fn, name: str) -> Verdict:
     tokens whose label is not -100 (the labels alone decide; attention_mask is not needed)."""
     def on_error(error, case, number):  # a shape mistake gets a hint; anything else gets run_check's message
         if "target" in str(error) and ("size" in str(error) or "batch_size" in str(error)):
-            return (f"`{name}` raised {type(error).__name__}: {error} (on input {number}, {case.label}). "
-                    "F.cross_entropy wants logits [N, num_labels] and labels [N]: flatten both, "
-                    "logits.reshape(-1, num_labels) and labels.reshape(-1) (or put the tags in dimension 1, "
-                    "logits.transpose(1, 2)).")
+            return _say("loss shape error", name=name, error_type=type(error).__name__, error=error, number=number,
+                        label=case.label)
         return None
 
     return run_check(fn, Check("7.2", _loss_cases(), _token_loss, name=name, what="token-classification loss",
@@ -383,24 +424,18 @@ def _spans_list(result):
 def _spans_form_problem(got, case):
     """Why the answer is not a list of (type, first, last) triples (exact_answer_hooks quotes it)."""
     if isinstance(got, (list, tuple, set)):
-        what_it_is = f"a {type(got).__name__} whose items are not all (type, first, last) triples"
+        what_it_is = _say("not triples", kind=type(got).__name__)
     else:
         what_it_is = describe(got)
-    return (f"returned {what_it_is}; it should return a list of (type, first_word, last_word) tuples such as "
-            "[(\"PER\", 0, 1), (\"LOC\", 3, 3)], the type without its B-/I- prefix, the words as int positions")
+    return _say("not spans", got=what_it_is)
 
 
 def _spans_difference(number, case, got, right):
     """No known mistake matched: show the spans found and the right ones, and the rules."""
     tags = case.args[0]
     if any(kind[:2] in ("B-", "I-") for kind, _, _ in got):
-        return (f"on input {number}, the tags {tags}, you found {got}: your types keep their prefix. The type "
-                "of an entity is the part after the dash, \"PER\", \"LOC\" or \"ORG\"; B- and I- only say "
-                "where it starts.")
-    return (f"on input {number}, the tags {tags}, you found {got}; the entities are {right}. The rules (section "
-            "6): B-X opens an entity of type X; I-X continues an open entity of type X; an I-X that follows O "
-            "or an entity of another type opens a new one; an entity ends at O, at any B-, where the type "
-            "changes, and at the end of the sentence.")
+        return _say("prefixed types", number=number, tags=tags, got=got)
+    return _say("spans differ", number=number, tags=tags, got=got, expected=right)
 
 
 _SPAN_DIAGNOSES = [

@@ -25,9 +25,69 @@ import torch.nn.functional as F
 
 from ..losses.token_and_span import question_answering_loss
 from ..models.question_answering import decode_span
-from . import Case, Check, Diagnosis, Verdict, as_integer, checker, describe, exact_answer_hooks, run_check
+from . import (
+    Case,
+    Check,
+    Diagnosis,
+    Verdict,
+    as_integer,
+    chapter_say,
+    checker,
+    describe,
+    exact_answer_hooks,
+    run_check,
+)
 
 __all__ = ["check_qa_loss", "check_best_span"]
+
+#: What this chapter's checks say beyond their hints (other languages: course_lib/exercises/messages_*.json).
+MESSAGES = {
+    # 8.1: the exceptions unclamped positions cause
+    "raised, with a hint": "`{name}` raised {error_type}: {error} (on input {number}, {label}). {hint}",
+    "negative position": "A negative position ({target}) reached the cross-entropy: negative positions are clamped "
+                         "to 0, the [CLS] token (SQuAD v2's \"no answer\"), so they still count. Clamp every "
+                         "position into [0, seq_len] (positions.clamp(0, seq_len)) and tell the cross-entropy to "
+                         "ignore the index seq_len (ignore_index=seq_len), section 4.",
+    "seq_len is a class": "You clamped to seq_len = {seq_len}, but the cross-entropy still treats {seq_len} as a "
+                          "class, and there are only {seq_len} (0 .. {last}): pass ignore_index=seq_len so that "
+                          "the clamped positions add nothing to the loss (section 4).",
+    "beyond the input": "Position {target} is beyond the input (seq_len = {seq_len}), not a valid class: the answer "
+                        "was cut off by truncation. Do not let it reach the cross-entropy as it is: clamp every "
+                        "position into [0, seq_len] (positions.clamp(0, seq_len)) and tell the cross-entropy to "
+                        "ignore the index seq_len (ignore_index=seq_len), section 4.",
+    # 8.2: what is wrong with the first pair that differs
+    "where": "on input {number} ({label}) you answered {got}, the reference {right}",
+    "no answer not allowed": "{where}. (0, 0) is [CLS], \"no answer\": with allow_no_answer=False the answer must "
+                             "be a span of the context (context_mask, tokens {first}..{last}), however high [CLS] "
+                             "scores. Compare with [CLS] only when allow_no_answer is True (section 5).",
+    "no answer too low": "{where}. The [CLS] score start[0] + end[0] = {null:.2f} is below the best span's "
+                         "{best:.2f}: answer \"no answer\" only when [CLS] beats the best allowed span.",
+    "no answer missed": "{where}. That is the best span ({best:.2f}), but allow_no_answer is True and the [CLS] "
+                        "score start[0] + end[0] = {null:.2f} beats it: return (0, 0), \"no answer\" (section 5).",
+    "end before start": "{where}: your span ends before it starts. Taking the argmax of the start scores and of the "
+                        "end scores separately can do that; score PAIRS instead, start_logits[i] + end_logits[j], "
+                        "and keep only pairs with i <= j (section 5).",
+    "one token too long": "{where}: off by one, your span has {length} tokens and max_answer_length is {max_len}. "
+                          "Allowed pairs have i <= j < i + max_answer_length, so at most {max_len} tokens "
+                          "(section 5).",
+    "too long": "{where}: your span has {length} tokens, more than max_answer_length = {max_len}. Keep only pairs "
+                "with j < i + max_answer_length (section 5).",
+    "outside the context": "{where}: token {token} is not in the context (context_mask is True on tokens "
+                           "{first}..{last}). An answer is a span of the context: both its start and its end must "
+                           "be context tokens, not the question, [CLS], [SEP] or padding (section 5).",
+    "no answer beats the span": "{where}. allow_no_answer is True and the [CLS] score start[0] + end[0] = {null:.2f} "
+                                "beats the best span ({best:.2f}): return (0, 0), \"no answer\".",
+    "not the best pair": "{where}: an allowed span, but it scores start[{i}] + end[{j}] = {score:.2f}, and {right} "
+                         "scores {best:.2f}. Maximise the SUM over all allowed pairs at once; the best start first "
+                         "and then the best end after it can miss the best pair (section 5).",
+    "not two integers": "returned a pair that is not two integers: token positions are ints, e.g. (9, 11); convert "
+                        "with int(...) (a tensor from argmax is fine as int(tensor))",
+    "not a pair": "returned {got}; it should return the pair of token positions (start, end), two ints such as "
+                  "(9, 11)",
+    "five arguments": "The checker calls my_best_span(start_logits, end_logits, context_mask, max_answer_length, "
+                      "allow_no_answer): five arguments, in this order.",
+}
+_say = chapter_say(__name__, MESSAGES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,10 +156,6 @@ def _one_mean_over_both(start_logits, end_logits, start_positions, end_positions
                            torch.cat([start_positions, end_positions]).clamp(0, t), ignore_index=t)
 
 
-_CLAMP_RULE = ("clamp every position into [0, seq_len] (positions.clamp(0, seq_len)) and tell the cross-entropy to "
-               "ignore the index seq_len (ignore_index=seq_len), section 4.")
-
-
 def _qa_error_hint(error, case) -> str | None:
     """A hint for the exceptions that unclamped positions cause in F.cross_entropy."""
     found = re.search(r"Target (-?\d+) is out of bounds", str(error))
@@ -107,15 +163,10 @@ def _qa_error_hint(error, case) -> str | None:
         return None
     target, seq_len = int(found.group(1)), case.args[0].shape[1]
     if target < 0:
-        return (f"A negative position ({target}) reached the cross-entropy: negative positions are clamped to 0, "
-                "the [CLS] token (SQuAD v2's \"no answer\"), so they still count. " + _CLAMP_RULE[0].upper()
-                + _CLAMP_RULE[1:])
+        return _say("negative position", target=target)
     if target == seq_len:
-        return (f"You clamped to seq_len = {seq_len}, but the cross-entropy still treats {seq_len} as a class, and "
-                f"there are only {seq_len} (0 .. {seq_len - 1}): pass ignore_index=seq_len so that the clamped "
-                "positions add nothing to the loss (section 4).")
-    return (f"Position {target} is beyond the input (seq_len = {seq_len}), not a valid class: the answer was cut off "
-            "by truncation. Do not let it reach the cross-entropy as it is: " + _CLAMP_RULE)
+        return _say("seq_len is a class", seq_len=seq_len, last=seq_len - 1)
+    return _say("beyond the input", target=target, seq_len=seq_len)
 
 
 @checker("8.1", "my_qa_loss")
@@ -127,7 +178,8 @@ def check_qa_loss(fn, name: str) -> Verdict:
         hint = _qa_error_hint(error, case)
         if hint is None:
             return None
-        return f"`{name}` raised {type(error).__name__}: {error} (on input {number}, {case.label}). {hint}"
+        return _say("raised, with a hint", name=name, error_type=type(error).__name__, error=error, number=number,
+                    label=case.label, hint=hint)
 
     diagnoses = [
         Diagnosis(_variant(combine=lambda s, e: s + e),
@@ -236,7 +288,7 @@ def _pair(result):
 def _span_problem(number, case, got, right) -> str:
     start_logits, end_logits, mask, max_len, allow = case.args
     i, j = got
-    where = f"on input {number} ({case.label}) you answered {got}, the reference {right}"
+    where = _say("where", number=number, label=case.label, got=got, right=right)
     null = float(start_logits[0] + end_logits[0])
     best = _best_span(start_logits, end_logits, mask, max_len, False)
     best_score = float(start_logits[best[0]] + end_logits[best[1]])
@@ -244,37 +296,24 @@ def _span_problem(number, case, got, right) -> str:
     first, last = context[0], context[-1]
     if got == (0, 0):
         if not allow:
-            return (f"{where}. (0, 0) is [CLS], \"no answer\": with allow_no_answer=False the answer must be a span of "
-                    f"the context (context_mask, tokens {first}..{last}), however high [CLS] scores. Compare with "
-                    "[CLS] only when allow_no_answer is True (section 5).")
-        return (f"{where}. The [CLS] score start[0] + end[0] = {null:.2f} is below the best span's "
-                f"{best_score:.2f}: answer \"no answer\" only when [CLS] beats the best allowed span.")
+            return _say("no answer not allowed", where=where, first=first, last=last)
+        return _say("no answer too low", where=where, null=null, best=best_score)
     if right == (0, 0) and got == best:
-        return (f"{where}. That is the best span ({best_score:.2f}), but allow_no_answer is True and the [CLS] "
-                f"score start[0] + end[0] = {null:.2f} beats it: return (0, 0), \"no answer\" (section 5).")
+        return _say("no answer missed", where=where, best=best_score, null=null)
     if j < i:
-        return (f"{where}: your span ends before it starts. Taking the argmax of the start scores and of the end "
-                "scores separately can do that; score PAIRS instead, start_logits[i] + end_logits[j], and keep "
-                "only pairs with i <= j (section 5).")
+        return _say("end before start", where=where)
     length = j - i + 1
     if length > max_len:
         if length == max_len + 1:
-            return (f"{where}: off by one, your span has {length} tokens and max_answer_length is {max_len}. Allowed "
-                    f"pairs have i <= j < i + max_answer_length, so at most {max_len} tokens (section 5).")
-        return (f"{where}: your span has {length} tokens, more than max_answer_length = {max_len}. Keep only pairs "
-                "with j < i + max_answer_length (section 5).")
+            return _say("one token too long", where=where, length=length, max_len=max_len)
+        return _say("too long", where=where, length=length, max_len=max_len)
     outside = [k for k in (i, j) if not 0 <= k < len(mask) or not bool(mask[k])]
     if outside:
-        return (f"{where}: token {outside[0]} is not in the context (context_mask is True on tokens {first}..{last}). "
-                "An answer is a span of the context: both its start and its end must be context tokens, not the "
-                "question, [CLS], [SEP] or padding (section 5).")
+        return _say("outside the context", where=where, token=outside[0], first=first, last=last)
     if right == (0, 0):
-        return (f"{where}. allow_no_answer is True and the [CLS] score start[0] + end[0] = {null:.2f} beats the best "
-                f"span ({best_score:.2f}): return (0, 0), \"no answer\".")
+        return _say("no answer beats the span", where=where, null=null, best=best_score)
     mine = float(start_logits[i] + end_logits[j])
-    return (f"{where}: an allowed span, but it scores start[{i}] + end[{j}] = {mine:.2f}, and {right} scores "
-            f"{best_score:.2f}. Maximise the SUM over all allowed pairs at once; the best start first and then the "
-            "best end after it can miss the best pair (section 5).")
+    return _say("not the best pair", where=where, i=i, j=j, score=mine, right=right, best=best_score)
 
 
 @checker("8.2", "my_best_span")
@@ -285,16 +324,14 @@ def check_best_span(fn, name: str) -> Verdict:
     with allow_no_answer, (0, 0) when the [CLS] score start_logits[0] + end_logits[0] is higher still."""
 
     def form_problem(got, case):
-        if isinstance(got, (tuple, list, torch.Tensor)) and len(got) == 2:
-            return ("returned a pair that is not two integers: token positions are ints, e.g. (9, 11); convert "
-                    "with int(...) (a tensor from argmax is fine as int(tensor))")
-        return (f"returned {describe(got)}; it should return the pair of token positions (start, end), two ints "
-                "such as (9, 11)")
+        # (a 0-d tensor has no len(): it is no pair, and must not turn into a traceback here)
+        if isinstance(got, (tuple, list, torch.Tensor)) and getattr(got, "ndim", 1) > 0 and len(got) == 2:
+            return _say("not two integers")
+        return _say("not a pair", got=describe(got))
 
     def span_error(error, case):
         if isinstance(error, TypeError) and "positional argument" in str(error):
-            return ("The checker calls my_best_span(start_logits, end_logits, context_mask, max_answer_length, "
-                    "allow_no_answer): five arguments, in this order.")
+            return _say("five arguments")
         return None
 
     return run_check(fn, Check("8.2", _span_cases(), _best_span, name=name, what="best span", on_differs=_span_problem,

@@ -14,9 +14,31 @@ import functools
 import torch
 
 from ..training.optim import AdamL2, AdamW, param_groups
-from . import Case, Check, Diagnosis, Verdict, checker, describe, run_check
+from . import Case, Check, Diagnosis, Verdict, chapter_say, checker, describe, run_check
 
 __all__ = ["check_adamw_step", "check_adam_l2_step", "check_no_decay_split"]
+
+#: What this chapter's checks say beyond their hints (other languages: course_lib/exercises/messages_*.json).
+MESSAGES = {
+    # 9.3: the answer's form
+    "two name lists": "it should return two lists of parameter names, (decay_names, no_decay_names), e.g. "
+                      "(['bert.embeddings.word_embeddings.weight', ...], ['bert.embeddings.LayerNorm.weight', ...]).",
+    "parameters, not names": "returned parameters (tensors), not their names; {expected} `model.named_parameters()` "
+                             "gives (name, parameter) pairs.",
+    "pairs, not names": "returned (name, parameter) pairs: keep only the names; {expected}",
+    "wrong length": "returned a {kind} of length {length}; {expected}",
+    "wrong kind": "returned {got}; {expected}",
+    "form problem": "`{name}` {problem}",
+    # 9.3: the first name in the wrong place
+    "belongs in the other list": "belongs in {other}",
+    "not a parameter name": "is not a trainable parameter name of this model",
+    "misplaced": "on {label}, `{parameter}` is in your {mine} but {where}.",
+    "missing": "on {label}, `{parameter}` is missing from your {mine}.",
+    "listed twice": "on {label}, your {mine} lists a name twice: each tensor once.",
+    "the rule": "{where} Decayed: weight matrices and embeddings; not decayed: biases and LayerNorm weights; frozen "
+                "parameters: neither (section 7).",
+}
+_say = chapter_say(__name__, MESSAGES)
 
 # Step exercises work in float64, so only a real difference in the update rule can fail them.
 _STEP_TOLERANCE = dict(atol=1e-7, rtol=1e-6)
@@ -195,18 +217,16 @@ def _names_pair(result):
 def _form_problem(result) -> str | None:
     if _names_pair(result) is not None:
         return None
-    expected = ("it should return two lists of parameter names, (decay_names, no_decay_names), e.g. "
-                "(['bert.embeddings.word_embeddings.weight', ...], ['bert.embeddings.LayerNorm.weight', ...]).")
+    expected = _say("two name lists")
     if isinstance(result, (tuple, list)) and len(result) == 2 and all(isinstance(part, (list, tuple)) for part in result):
         items = [x for part in result for x in part]
         if any(isinstance(x, torch.Tensor) for x in items):
-            return (f"returned parameters (tensors), not their names; {expected} "
-                    "`model.named_parameters()` gives (name, parameter) pairs.")
+            return _say("parameters, not names", expected=expected)
         if any(isinstance(x, tuple) for x in items):
-            return f"returned (name, parameter) pairs: keep only the names; {expected}"
+            return _say("pairs, not names", expected=expected)
     if isinstance(result, (tuple, list)):
-        return f"returned a {type(result).__name__} of length {len(result)}; {expected}"
-    return f"returned {describe(result)}; {expected}"
+        return _say("wrong length", kind=type(result).__name__, length=len(result), expected=expected)
+    return _say("wrong kind", got=describe(result), expected=expected)
 
 
 def _misplaced(case, got, expected) -> str | None:
@@ -215,15 +235,15 @@ def _misplaced(case, got, expected) -> str | None:
     for which, (mine, right) in enumerate(zip(got, expected)):
         for name in mine:
             if name not in right:
-                where = (f"belongs in {lists[1 - which]}" if name in expected[1 - which]
-                         else "is not a trainable parameter name of this model")
-                return f"on {case.label}, `{name}` is in your {lists[which]} but {where}."
+                where = (_say("belongs in the other list", other=lists[1 - which]) if name in expected[1 - which]
+                         else _say("not a parameter name"))
+                return _say("misplaced", label=case.label, parameter=name, mine=lists[which], where=where)
     for which, (mine, right) in enumerate(zip(got, expected)):
         for name in right:
             if name not in mine:
-                return f"on {case.label}, `{name}` is missing from your {lists[which]}."
+                return _say("missing", label=case.label, parameter=name, mine=lists[which])
         if len(mine) != len(set(mine)):
-            return f"on {case.label}, your {lists[which]} lists a name twice: each tensor once."
+            return _say("listed twice", label=case.label, mine=lists[which])
     return None
 
 
@@ -265,13 +285,12 @@ def check_no_decay_split(fn, name: str) -> Verdict:
     parameters that get weight decay and those that do not (biases and LayerNorm weights), each tensor once."""
     def check_answer(got, case, number):
         problem = _form_problem(got)
-        return f"`{name}` {problem}" if problem else None
+        return _say("form problem", name=name, problem=problem) if problem else None
 
     def on_differs(number, case, got, expected):
         where = _misplaced(case, got, expected)
         if where:
-            return (f"{where} Decayed: weight matrices and embeddings; not decayed: biases and LayerNorm weights; "
-                    "frozen parameters: neither (section 7).")
+            return _say("the rule", where=where)
         return None
 
     return run_check(fn, Check(

@@ -16,12 +16,28 @@ import math
 import torch
 
 from ..training import schedules
-from . import Case, Check, Diagnosis, Verdict, WrongAnswer, as_number, checker, describe, run_check
+from . import Case, Check, Diagnosis, Verdict, WrongAnswer, as_number, chapter_say, checker, describe, run_check
 
 __all__ = ["check_constant_with_warmup", "check_linear_with_warmup", "check_cosine_with_warmup",
            "check_polynomial_decay"]
 
 _TOLERANCE = dict(atol=1e-6, rtol=1e-5)
+
+#: What this chapter's checks say beyond their hints (other languages: course_lib/exercises/messages_*.json).
+MESSAGES = {
+    "a complex number": "a complex number",
+    "not a number": "`{name}` returned {got} at step {step} ({setting}); it should return the multiplier f(step), "
+                    "one float such as 0.5.",
+    "differs": "at step {step} ({setting}) your multiplier is {got:.6g}, the reference {expected:.6g}. {advice}",
+    # what to check when no known mistake matches, one per exercise
+    "advice 10.1": "Linear rise step / W for step < W, then 1 (section 1, the table).",
+    "advice 10.2": "Rise step / W for step < W, then (T - step) / (T - W), never below 0 (section 1).",
+    "advice 10.3": "After the warmup: p = (step - W) / (T - W), f = 0.5 * (1 + cos(2 * pi * num_cycles * p)) "
+                   "(section 1).",
+    "advice 10.4": "After the warmup: f = ((lr_init - lr_end) * (1 - p)**power + lr_end) / lr_init with "
+                   "p = (step - W) / (T - W), and lr_end / lr_init after T (section 1).",
+}
+_say = chapter_say(__name__, MESSAGES)
 
 
 class _Setting:
@@ -38,9 +54,9 @@ def _curve(schedule, setting: _Setting) -> torch.Tensor:
     return torch.tensor([schedule(step, *setting.values) for step in setting.steps], dtype=torch.float64)
 
 
-def _check_schedule(exercise, fn, *, name, what, names, settings, reference, diagnoses, advice):
+def _check_schedule(exercise, fn, *, name, what, names, settings, reference, diagnoses):
     """Run ``fn`` over every step of every setting; a non-number answer, an exception or a wrong
-    value gets a message that names the step and the setting."""
+    value gets a message that names the step and the setting (and the exercise's advice in MESSAGES)."""
     cases = [Case((_Setting(names, values, last),), label=str(_Setting(names, values, last)))
              for values, last in settings]
 
@@ -50,9 +66,8 @@ def _check_schedule(exercise, fn, *, name, what, names, settings, reference, dia
             value = fn(step, *setting.values)
             number = as_number(value)
             if number is None:  # every answer must be one real number: say so at the first step where it is not
-                kind = "a complex number" if isinstance(value, complex) else describe(value)
-                raise WrongAnswer(f"`{name}` returned {kind} at step {step} ({setting}); it should return the "
-                                  "multiplier f(step), one float such as 0.5.")
+                kind = _say("a complex number") if isinstance(value, complex) else describe(value)
+                raise WrongAnswer(_say("not a number", name=name, got=kind, step=step, setting=setting))
             curve.append(number)
         return torch.tensor(curve, dtype=torch.float64)
 
@@ -61,8 +76,8 @@ def _check_schedule(exercise, fn, *, name, what, names, settings, reference, dia
         for step, mine in zip(setting.steps, got.tolist()):
             right = reference(step, *setting.values)
             if not math.isclose(mine, right, rel_tol=_TOLERANCE["rtol"], abs_tol=_TOLERANCE["atol"]):
-                return (f"at step {step} ({setting}) your multiplier is {mine:.6g}, the reference {right:.6g}. "
-                        f"{advice}")
+                return _say("differs", step=step, setting=setting, got=mine, expected=right,
+                            advice=_say(f"advice {exercise}"))
         return None
 
     steps = sum(len(case.args[0].steps) for case in cases)
@@ -106,7 +121,6 @@ def check_constant_with_warmup(fn, name: str) -> Verdict:
         "10.1", fn, name=name, what="constant_with_warmup multiplier",
         names=("num_warmup_steps",), settings=[((8,), 20), ((1,), 6), ((25,), 40), ((0,), 5)],
         reference=_constant_reference,
-        advice="Linear rise step / W for step < W, then 1 (section 1, the table).",
         diagnoses=[
             (lambda step, w: _warmup_early(step, w) if step < w else 1.0, _WARMUP_EARLY),
             (lambda step, w: _warmup_peaks_early(step, w) if step < w else 1.0, _WARMUP_PEAKS_EARLY),
@@ -139,7 +153,6 @@ def check_linear_with_warmup(fn, name: str) -> Verdict:
         names=("num_warmup_steps", "num_training_steps"),
         settings=[((10, 50), 56), ((3, 12), 16), ((0, 20), 24), ((1, 7), 9)],
         reference=_linear_reference,
-        advice="Rise step / W for step < W, then (T - step) / (T - W), never below 0 (section 1).",
         diagnoses=[
             (lambda s, w, t: _warmup_early(s, w) if s < w else _linear_reference(s, w, t), _WARMUP_EARLY),
             (lambda s, w, t: _warmup_peaks_early(s, w) if s < w else _linear_reference(s, w, t), _WARMUP_PEAKS_EARLY),
@@ -185,7 +198,6 @@ def check_cosine_with_warmup(fn, name: str) -> Verdict:
         names=("num_warmup_steps", "num_training_steps", "num_cycles"),
         settings=[((8, 40, 0.5), 40), ((0, 24, 0.5), 24), ((5, 45, 1.5), 45), ((2, 9, 0.5), 9)],
         reference=_cosine_reference,
-        advice="After the warmup: p = (step - W) / (T - W), f = 0.5 * (1 + cos(2 * pi * num_cycles * p)) (section 1).",
         diagnoses=[
             (lambda s, w, t, c: _warmup_early(s, w) if s < w else _cosine_reference(s, w, t, c), _WARMUP_EARLY),
             (_cosine_with(_progress, lambda p, c: 0.5 * (1 + math.cos(math.pi * c * p))),
@@ -236,8 +248,6 @@ def check_polynomial_decay(fn, name: str) -> Verdict:
         names=("num_warmup_steps", "num_training_steps", "lr_init", "lr_end", "power"),
         settings=[((6, 36, 1e-3, 1e-4, 2.0), 40), ((0, 20, 5e-4, 5e-5, 1.0), 23), ((4, 24, 2e-3, 1e-7, 3.0), 28)],
         reference=_polynomial_reference,
-        advice="After the warmup: f = ((lr_init - lr_end) * (1 - p)**power + lr_end) / lr_init with "
-               "p = (step - W) / (T - W), and lr_end / lr_init after T (section 1).",
         diagnoses=[
             (_polynomial_with(lambda p, lr0, lr1, power: (lr1 / lr0) ** p),
              "exponential decay is not polynomial: your multiplier shrinks by a constant factor per step "

@@ -24,9 +24,19 @@ from ..evaluation import accuracy
 from ..losses import IGNORE_INDEX
 from ..training.optim import AdamW, param_groups
 from ..training.schedules import get_scheduler
-from . import Case, Check, Diagnosis, Verdict, WrongAnswer, as_number, checker, describe, run_check
+from . import Case, Check, Diagnosis, Verdict, WrongAnswer, as_number, chapter_say, checker, describe, run_check
 
 __all__ = ["check_training_step", "check_masked_accuracy", "reference_training_step", "reference_masked_accuracy"]
+
+#: What this chapter's checks say beyond their hints (other languages: course_lib/exercises/messages_*.json).
+MESSAGES = {
+    "not a float": "`{name}` returned {got}; it should return the batch loss as one Python float: `loss.item()`.",
+    "a loss tensor": "`{name}` returned the loss tensor; return `loss.item()`, a Python float. A tensor that requires "
+                     "grad keeps the whole graph of the step alive in your list of losses.",
+    "not a share": "`{name}` returned {got} on input {number} ({label}); it should return one number, the share of "
+                   "correct positions, such as 0.75 (`.item()` turns a one-element tensor into a float).",
+}
+_say = chapter_say(__name__, MESSAGES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,11 +193,9 @@ def check_training_step(fn, name: str) -> Verdict:
             result = _training_run(fn, run, returned)
         except _NotANumber:
             bad = next(value for value in returned if as_number(value) is None)
-            raise WrongAnswer(f"`{name}` returned {describe(bad)}; it should return the batch loss as one Python "
-                              "float: `loss.item()`.") from None
+            raise WrongAnswer(_say("not a float", name=name, got=describe(bad))) from None
         if isinstance(returned[0], torch.Tensor):
-            raise WrongAnswer(f"`{name}` returned the loss tensor; return `loss.item()`, a Python float. A tensor "
-                              "that requires grad keeps the whole graph of the step alive in your list of losses.")
+            raise WrongAnswer(_say("a loss tensor", name=name))
         return result
 
     checked = functools.wraps(fn)(learner_run)
@@ -284,9 +292,7 @@ def check_masked_accuracy(fn, name: str) -> Verdict:
 
     def check_answer(value, case, number):
         if as_number(value) is None:
-            return (f"`{name}` returned {describe(value)} on input {number} ({case.label}); it should return one "
-                    "number, the share of correct positions, such as 0.75 (`.item()` turns a one-element tensor "
-                    "into a float).")
+            return _say("not a share", name=name, got=describe(value), number=number, label=case.label)
         return None
 
     diagnoses = [

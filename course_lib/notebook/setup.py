@@ -8,6 +8,7 @@
   text on different runs (and make ``pytest --nbval`` fail for no good reason);
 - makes torch print 4 decimals, so tiny float noise does not change the printed text;
 - switches matplotlib to the course style (:mod:`course_lib.notebook.plotting`).
+- ``language="zh-CN"``: the exercise checkers answer in Chinese (the Chinese edition's set-up cell).
 """
 
 from __future__ import annotations
@@ -15,6 +16,23 @@ from __future__ import annotations
 import os
 import random
 import warnings
+
+#: The languages the course's own messages (the exercise checkers') come in; English is the default.
+LANGUAGES = ("en", "zh-CN")
+
+
+def course_language(language: str | None = None) -> str:
+    """``language`` (default: the COURSE_LANGUAGE environment variable, else "en") as one of LANGUAGES.
+    Case and "-" / "_" do not matter ("zh_CN" is "zh-CN"); anything else is a ValueError that names it."""
+    value = os.environ.get("COURSE_LANGUAGE", "") if language is None else language
+    if not value:
+        return "en"
+    spelling = str(value).replace("_", "-").lower()
+    for known in LANGUAGES:
+        if spelling == known.lower():
+            return known
+    source = "COURSE_LANGUAGE" if language is None else "language"
+    raise ValueError(f"{source}={value!r} is not a course language; the course speaks {', '.join(LANGUAGES)}")
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -51,11 +69,15 @@ def quiet_transformers() -> None:
     warnings.filterwarnings("ignore", message=".*TypedStorage.*")
 
 
-def setup_notebook(seed: int = 0, threads: int | None = None) -> None:
+def setup_notebook(seed: int = 0, threads: int | None = None, language: str | None = None) -> None:
     """Seed, silence, set print options and the plot style. ``threads`` pins torch's thread count
-    (the course's reference outputs were made with the default on a 2-core machine)."""
+    (the course's reference outputs were made with the default on a 2-core machine). ``language`` ("en",
+    "zh-CN") is the language of the exercise checkers' messages: it sets COURSE_LANGUAGE, which they read
+    (None leaves the variable as it is)."""
     import torch
 
+    if language is not None:
+        os.environ["COURSE_LANGUAGE"] = course_language(language)  # checked first: a typo fails here, loudly
     quiet_transformers()
     seed_everything(seed)
     if threads is not None:
