@@ -29,6 +29,7 @@ help:
 	@echo "make solutions - regenerate and execute solutions/ from the chapters' exercise cells"
 	@echo "make notebooks-in-place - (authors) re-execute every notebook in place, outputs committed"
 	@echo "make colab-proof - run every notebook alone in a fresh Colab-like environment (~10 min)"
+	@echo "make dist     - build the sdist and the wheel for PyPI into dist/ and check them with twine"
 	@echo "make lint     - ruff over course_lib, tests, tools and pictures"
 	@echo "make translations - regenerate the Chinese edition (zh-CN/) from the notebooks and translations/zh-CN/"
 
@@ -69,9 +70,9 @@ $(STAMP4): pyproject.toml constraints-hf4.txt tests/make_hf4_env.py | $(STAMP)
 setup-hf4: $(STAMP4)
 
 pictures: $(STAMP)
-	$(BIN)/python pictures/make_pictures.py  # English, and Chinese from translations/zh-CN/pictures.json
-	$(BIN)/python tools/colab.py  # the notebooks carry their pictures inside: refresh them
-	$(BIN)/python tools/translate.py --quiet  # and so do the Chinese ones
+	$(BIN)/python -m pictures.make_pictures  # English, and Chinese from translations/zh-CN/pictures.json
+	$(BIN)/python -m tools.colab  # the notebooks carry their pictures inside: refresh them
+	$(BIN)/python -m tools.translate --quiet  # and so do the Chinese ones
 
 # `make course` executes every notebook from a fresh kernel into copies under build/course/ and renders
 # site/ from those copies: it never writes a tracked file, so `git status` stays clean and the learner's next
@@ -80,36 +81,36 @@ pictures: $(STAMP)
 COURSE_BUILD := build/course
 notebooks notebooks-in-place solutions test-notebooks course: export TQDM_DISABLE := 1
 notebooks: $(STAMP) data
-	@$(BIN)/python tools/run_notebooks.py --out $(COURSE_BUILD) notebooks
+	@$(BIN)/python -m tools.run_notebooks --out $(COURSE_BUILD) notebooks
 
 # Authors: re-execute the notebooks and rewrite their committed outputs (then nbval, then commit).
-# One notebook: $(BIN)/python tools/run_notebooks.py --in-place notebooks/NN_slug.ipynb
+# One notebook: $(BIN)/python -m tools.run_notebooks --in-place notebooks/NN_slug.ipynb
 .PHONY: notebooks-in-place
 notebooks-in-place: $(STAMP) data
-	$(BIN)/python tools/run_notebooks.py --in-place notebooks
+	$(BIN)/python -m tools.run_notebooks --in-place notebooks
 
 # Regenerate the solutions notebooks from the chapters' tagged exercise cells, and execute them.
 solutions: $(STAMP) data
-	$(BIN)/python tools/make_solutions.py
-	$(BIN)/python tools/run_notebooks.py --in-place solutions
+	$(BIN)/python -m tools.make_solutions
+	$(BIN)/python -m tools.run_notebooks --in-place solutions
 
 # The Chinese edition: zh-CN/notebooks and zh-CN/solutions, generated from the English notebooks (code and
 # outputs) and translations/zh-CN/ (the prose). Run after re-executing a notebook or editing a translation.
 translations: $(STAMP)
-	$(BIN)/python tools/translate.py
+	$(BIN)/python -m tools.translate
 
 # The site from the committed notebooks as they are (no execution), both editions.
 site: $(STAMP)
-	@$(BIN)/python tools/build_site.py --quiet --out site
+	@$(BIN)/python -m tools.build_site --quiet --out site
 	@echo "The course is ready: open $(CURDIR)/site/index.html in your browser."
 
 # `data` runs in a silent sub-make, so the output stays one line per notebook plus the last line.
 course: $(STAMP)
 	@$(MAKE) --no-print-directory -s data
-	@$(BIN)/python tools/run_notebooks.py --out $(COURSE_BUILD) notebooks
+	@$(BIN)/python -m tools.run_notebooks --out $(COURSE_BUILD) notebooks
 	@# the Chinese pages carry the outputs of this run too: translated from the executed English copies
-	@$(BIN)/python tools/translate.py --quiet --from $(COURSE_BUILD) --out $(COURSE_BUILD)
-	@$(BIN)/python tools/build_site.py --quiet --out site --notebooks $(COURSE_BUILD)/notebooks \
+	@$(BIN)/python -m tools.translate --quiet --from $(COURSE_BUILD) --out $(COURSE_BUILD)
+	@$(BIN)/python -m tools.build_site --quiet --out site --notebooks $(COURSE_BUILD)/notebooks \
 		--zh-notebooks $(COURSE_BUILD)/zh-CN/notebooks
 	@echo "The course is ready: open $(CURDIR)/site/index.html in your browser."
 
@@ -151,14 +152,24 @@ test: test-unit test-hf4 test-notebooks
 PORT ?= 8888
 lab: $(STAMP)
 	@$(MAKE) --no-print-directory -s data
-	@$(BIN)/python tools/lab.py --port $(PORT)
+	@$(BIN)/python -m tools.lab --port $(PORT)
 
 # A notebook copied alone into a fresh venv (only Jupyter + torch) installs course_lib itself, as in Colab.
 colab-proof:
 	bash tools/colab_proof.sh
 
+# The package as PyPI gets it (README, "Publishing a release"): the sdist, and the wheel built from that sdist,
+# into dist/ (emptied first, so twine and `twine upload dist/*` see this version only). --no-isolation builds
+# with .venv's own setuptools (pinned in constraints.txt) instead of downloading a build environment, so it
+# works offline. twine --strict fails on a warning too, e.g. a README that PyPI would not render.
+.PHONY: dist
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
+
 bench: $(STAMP)
-	$(BIN)/python tools/bench.py
+	$(BIN)/python -m tools.bench
 
 clean:
-	rm -rf $(VENV) $(VENV4) site build *.egg-info
+	rm -rf $(VENV) $(VENV4) site build dist *.egg-info

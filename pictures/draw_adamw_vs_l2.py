@@ -6,14 +6,10 @@ sqrt(v_hat) + eps with everything else. In the right lane the weight is shrunk d
 the adaptive part. Replaces the screenshot of the paper's Algorithm 2 (Loshchilov & Hutter,
 "Decoupled Weight Decay Regularization", ICLR 2019).
 
-    python pictures/draw_adamw_vs_l2.py      -> pictures/adamw_vs_l2.png
+    python -m pictures.draw_adamw_vs_l2      -> pictures/adamw_vs_l2.png
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from diagram import DATA, ENCODER, HEAD, LOSS, arrow, box, canvas, note, save, tr  # noqa: E402
+from pictures.diagram import DATA, ENCODER, HEAD, LOSS, arrow, box, canvas, note, save, tr
 
 
 def lane(ax, x0, title, coupled):

@@ -1,6 +1,15 @@
 """The course map: one BERT encoder, eight task models, and which encoder output each head reads."""
 
-from diagram import DATA, ENCODER, HEAD, arrow, box, canvas, note, save
+from pictures.diagram import DATA, ENCODER, HEAD, arrow, box, canvas, note, save
+
+
+def head_column(ax, heads, top: float, source: tuple, color: str) -> None:
+    """One column of head boxes, top to bottom, each with an arrow from the encoder output it reads."""
+    for i, (name, what) in enumerate(heads):
+        y = top - i * 0.72
+        box(ax, 6.3, y, 4.5, 0.55, f"{name}\n{what}", HEAD, fontsize=8)
+        arrow(ax, source, (6.3, y + 0.27), color=color)
+
 
 if __name__ == "__main__":
     fig, ax = canvas(11.0, 6.4, "One encoder, eight task models: which output each head reads")
@@ -28,10 +37,7 @@ if __name__ == "__main__":
         ("BertForTokenClassification", "dropout + linear -> [B, T, labels]"),
         ("BertForQuestionAnswering", "qa_outputs -> start, end [B, T]"),
     ]
-    for i, (name, what) in enumerate(token_heads):
-        y = 5.55 - i * 0.72
-        box(ax, 6.3, y, 4.5, 0.55, f"{name}\n{what}", HEAD, fontsize=8)
-        arrow(ax, (5.3, 4.6), (6.3, y + 0.27), color="#1f77b4")
+    head_column(ax, token_heads, top=5.55, source=(5.3, 4.6), color="#1f77b4")
 
     # Heads reading pooler_output (sequence level)
     seq_heads = [
@@ -39,10 +45,7 @@ if __name__ == "__main__":
         ("BertForSequenceClassification", "dropout + linear -> [B, labels]"),
         ("BertForMultipleChoice", "[B*C] -> 1 logit each -> [B, C]"),
     ]
-    for i, (name, what) in enumerate(seq_heads):
-        y = 2.2 - i * 0.72
-        box(ax, 6.3, y, 4.5, 0.55, f"{name}\n{what}", HEAD, fontsize=8)
-        arrow(ax, (5.3, 1.9), (6.3, y + 0.27), color="#ff7f0e")
+    head_column(ax, seq_heads, top=2.2, source=(5.3, 1.9), color="#ff7f0e")
 
     # Pre-training reads both
     box(ax, 3.0, 2.85, 2.3, 0.75, "BertForPreTraining\nMLM [B, T, V] + NSP [B, 2]\nreads both outputs", HEAD, fontsize=8)

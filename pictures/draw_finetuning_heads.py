@@ -6,14 +6,10 @@ tanh-dense transform of the [CLS] vector. Token-level heads (token classificatio
 answering) read ``last_hidden_state``, one vector per token, and are built without a pooler.
 Multiple choice first flattens [B, C, T] to [B*C, T] so the encoder sees ordinary sequences.
 
-    python pictures/draw_finetuning_heads.py      -> pictures/finetuning_heads.png
+    python -m pictures.draw_finetuning_heads      -> pictures/finetuning_heads.png
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from diagram import DATA, ENCODER, HEAD, LOSS, arrow, box, canvas, note, save  # noqa: E402
+from pictures.diagram import DATA, ENCODER, HEAD, LOSS, arrow, box, canvas, note, save
 
 
 def head(ax, x, y, title, steps, output, loss, reads):

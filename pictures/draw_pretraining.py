@@ -1,14 +1,9 @@
 """BertForPreTraining: which output each head reads, what it returns, and how the loss is built.
 
-    python pictures/draw_pretraining.py   ->   pictures/pretraining.png
+    python -m pictures.draw_pretraining   ->   pictures/pretraining.png
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from diagram import DATA, ENCODER, HEAD, LOSS, arrow, box, canvas, note, save  # noqa: E402
+from pictures.diagram import DATA, ENCODER, HEAD, LOSS, arrow, box, canvas, note, save
 
 
 def main():

@@ -1,7 +1,7 @@
 """Redraw every course diagram, in English and in Chinese: runs each ``pictures/draw_*.py`` once per
-language (``make pictures``).
+language (``python -m pictures.make_pictures``, what ``make pictures`` runs).
 
-Each draw script is standalone (``python pictures/draw_bert_flow.py`` draws the English picture) and
+Each draw script is standalone (``python -m pictures.draw_bert_flow`` draws the English picture) and
 writes its PNG next to itself; the Chinese pass writes to ``pictures/zh-CN/``, with every text taken from
 ``translations/zh-CN/pictures.json`` (see ``diagram.tr``). An entry that no picture uses any more is
 reported, so the table stays the list of what is drawn. The PNGs are committed so notebooks and the site
@@ -9,8 +9,9 @@ need no drawing step.
 """
 
 import runpy
-import sys
 from pathlib import Path
+
+from pictures import diagram
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = ("en", "zh-CN")
@@ -18,9 +19,6 @@ LANGUAGES = ("en", "zh-CN")
 
 def draw_all(out: Path = HERE) -> int:
     """Run every draw script once per language, writing under ``out``; returns the number of scripts."""
-    sys.path.insert(0, str(HERE))
-    import diagram
-
     scripts = sorted(HERE.glob("draw_*.py"))
     diagram.OUT = out
     try:
@@ -28,7 +26,8 @@ def draw_all(out: Path = HERE) -> int:
             diagram.use_language(language)
             diagram.USED.clear()
             for script in scripts:
-                runpy.run_path(str(script), run_name="__main__")
+                # as `python -m pictures.draw_x` runs it: as __main__, so it draws
+                runpy.run_module(f"pictures.{script.stem}", run_name="__main__")
             if language != "en":
                 unused = sorted(set(diagram._table()) - diagram.USED)
                 if unused:

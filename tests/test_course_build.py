@@ -25,7 +25,7 @@ pytest.importorskip("nbconvert")
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the environment running the tests: the course's .venv
-RUNNER = ROOT / "tools" / "run_notebooks.py"
+RUNNER = [sys.executable, "-m", "tools.run_notebooks"]  # run from ROOT (cwd=ROOT), where the tools package is
 LINE = re.compile(r"^(?P<name>\S+) +(?P<seconds>\d+\.\d) s  (?P<status>ok|FAILED)$")
 
 TINY_MARKDOWN = """# 00 · A tiny chapter
@@ -75,10 +75,12 @@ def tiny_course(tmp_path_factory) -> Path:
     (repo / "pictures").mkdir()
     for name in ("Makefile", "pyproject.toml", "constraints.txt", ".gitignore"):
         shutil.copy(ROOT / name, repo / name)
+    (repo / "course_lib").mkdir()  # tools/colab.py (imported by translate) reads the course version there
+    shutil.copy(ROOT / "course_lib" / "__init__.py", repo / "course_lib" / "__init__.py")
     # make course also translates the executed copies (tools/translate.py; with no translations/ here it writes
     # no Chinese notebook and must stay silent)
-    for name in ("run_notebooks.py", "build_site.py", "translate.py", "colab.py", "make_solutions.py",
-                 "output_folder.py"):
+    for name in ("__init__.py", "run_notebooks.py", "build_site.py", "translate.py", "colab.py", "make_solutions.py",
+                 "output_folder.py", "sync_run_times.py"):
         shutil.copy(ROOT / "tools" / name, repo / "tools" / name)
     nbformat.write(tiny_notebook(), repo / "notebooks" / "00_tiny.ipynb")
     (repo / ".stamp").touch()  # stands for the installed .venv (newer than pyproject.toml and constraints.txt)
@@ -127,8 +129,8 @@ def test_runner_in_place_and_failures(tmp_path):
     nbformat.write(v4.new_notebook(cells=[v4.new_code_cell("x = 1"), v4.new_code_cell("ratio = x / 0")]), failing)
     before = tiny.read_bytes()
 
-    copies = subprocess.run([sys.executable, str(RUNNER), "--out", str(tmp_path / "out"), str(failing), str(tiny)],
-                            capture_output=True, text=True, timeout=300, env=clean_env())
+    copies = subprocess.run([*RUNNER, "--out", str(tmp_path / "out"), str(failing), str(tiny)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, env=clean_env())
     assert copies.returncode == 1, copies.stdout + copies.stderr
     assert tiny.read_bytes() == before, "without --in-place the notebook itself must not change"
     lines = copies.stdout.splitlines()
@@ -138,8 +140,8 @@ def test_runner_in_place_and_failures(tmp_path):
     assert lines[-1] == "1 of 2 notebooks FAILED: 01_failing", copies.stdout
     assert copies.stderr == "", copies.stderr
 
-    in_place = subprocess.run([sys.executable, str(RUNNER), "--in-place", str(tiny)],
-                              capture_output=True, text=True, timeout=300, env=clean_env())
+    in_place = subprocess.run([*RUNNER, "--in-place", str(tiny)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300, env=clean_env())
     assert in_place.returncode == 0, in_place.stdout + in_place.stderr
     assert in_place.stderr == "" and len(in_place.stdout.splitlines()) == 1, in_place.stdout + in_place.stderr
     outputs = nbformat.read(tiny, as_version=4).cells[1].outputs
@@ -147,8 +149,8 @@ def test_runner_in_place_and_failures(tmp_path):
 
 
 def test_runner_names_a_bad_path(tmp_path):
-    result = subprocess.run([sys.executable, str(RUNNER), "--out", str(tmp_path), str(tmp_path / "missing.ipynb")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*RUNNER, "--out", str(tmp_path), str(tmp_path / "missing.ipynb")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "neither a notebook" in result.stderr, result.stderr
 
 
@@ -157,6 +159,6 @@ def test_runner_asks_where_the_notebooks_go(tmp_path):
     tiny = tmp_path / "00_tiny.ipynb"
     nbformat.write(tiny_notebook(), tiny)
     before = tiny.read_bytes()
-    result = subprocess.run([sys.executable, str(RUNNER), str(tiny)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*RUNNER, str(tiny)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and f"--in-place {tiny}" in result.stderr and "--out DIR" in result.stderr
     assert tiny.read_bytes() == before

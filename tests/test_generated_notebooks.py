@@ -5,35 +5,27 @@
 A stale copy would show learners an old solution or install from an old address.
 """
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("nbformat", reason="notebook tooling lives in the course environment (.venv)")
 
-TOOLS = Path(__file__).resolve().parent.parent / "tools"
+from tools import colab, make_solutions  # noqa: E402  (after the skip)
 
-
-def load(name):
-    sys.path.insert(0, str(TOOLS))
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_solutions_are_generated_from_the_chapters():
-    assert load("make_solutions").stale() == [], "run: python tools/make_solutions.py, then execute solutions/"
+    assert make_solutions.stale() == [], "run: python -m tools.make_solutions, then execute solutions/"
 
 
 def test_every_notebook_has_the_current_colab_badge_and_setup_cell():
-    assert load("colab").stale() == [], "run: python tools/colab.py"
+    assert colab.stale() == [], "run: python -m tools.colab"
 
 
 def test_every_chapter_with_exercises_has_a_solutions_notebook():
-    root = TOOLS.parent
+    root = ROOT
     chapters = {p.stem for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb")}
     solutions = {p.stem.removesuffix("_solutions") for p in (root / "solutions").glob("*_solutions.ipynb")}
     assert solutions <= chapters

@@ -7,7 +7,6 @@ the server's whole process group. Bounded: at most 120 s of waiting, loopback on
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import queue
 import signal
@@ -25,18 +24,10 @@ import pytest
 
 pytest.importorskip("jupyterlab", reason="Jupyter Lab is in the course environment (.venv), not in .venv-hf4")
 
+from tools import lab  # noqa: E402  (after the skip)
+
 ROOT = Path(__file__).resolve().parent.parent
-LAB = ROOT / "tools" / "lab.py"
-
-
-def _load_lab():
-    spec = importlib.util.spec_from_file_location("course_lab", LAB)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-lab = _load_lab()
+LAB = [sys.executable, "-m", "tools.lab"]  # what `make lab` runs, from ROOT (cwd=ROOT)
 
 
 def free_port() -> int:
@@ -59,7 +50,7 @@ def test_command_line(is_root, display):
 
 @pytest.mark.parametrize("port, message", [("abc", "PORT must be a number"), ("80", "PORT must be a number")])
 def test_bad_port_is_named(port, message):
-    result = subprocess.run([sys.executable, str(LAB), "--port", port], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*LAB, "--port", port], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and message in result.stderr, result.stderr
 
 
@@ -68,8 +59,7 @@ def test_busy_port_is_named():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run([sys.executable, str(LAB), "--port", str(port)], capture_output=True, text=True,
-                                timeout=60)
+        result = subprocess.run([*LAB, "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and f"port {port} is already in use" in result.stderr, result.stderr
 
 
@@ -88,7 +78,7 @@ def test_lab_starts_answers_and_stops(tmp_path):
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)  # headless, as on a server: no browser may be tried
     log = open(tmp_path / "server.log", "w+")
-    server = subprocess.Popen([sys.executable, str(LAB), "--port", str(port)], stdout=subprocess.PIPE,
+    server = subprocess.Popen([*LAB, "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=log, stdin=subprocess.DEVNULL, text=True, env=env, start_new_session=True)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()

@@ -20,9 +20,9 @@ import pytest
 # The tools read and write notebooks: not in the small transformers-4.57 environment (which has no nbformat).
 pytest.importorskip("nbformat")
 
+from tools import output_folder  # noqa: E402  (after the skip)
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import output_folder  # noqa: E402
 
 TINY = {"cells": [{"cell_type": "markdown", "id": "a1", "metadata": {}, "source": "# 00 · Tiny\n\nHello."}],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
@@ -43,6 +43,8 @@ def make_course(tmp_path: Path) -> Path:
     (repo / "notebooks").mkdir()
     (repo / "notebooks" / "00_tiny.ipynb").write_text(json.dumps(TINY), encoding="utf-8")
     shutil.copy(ROOT / "pyproject.toml", repo / "pyproject.toml")
+    (repo / "course_lib").mkdir()  # tools/colab.py (imported by translate) reads the course version there
+    shutil.copy(ROOT / "course_lib" / "__init__.py", repo / "course_lib" / "__init__.py")
     if (ROOT / "docs" / "run_times.json").exists():
         (repo / "docs").mkdir()
         shutil.copy(ROOT / "docs" / "run_times.json", repo / "docs" / "run_times.json")
@@ -87,9 +89,9 @@ BAD_OUT = [
 ]
 
 TOOLS = {
-    "build_site.py": ["tools/build_site.py", "--quiet", "--out"],
-    "run_notebooks.py": ["tools/run_notebooks.py", "notebooks/00_tiny.ipynb", "--out"],
-    "translate.py": ["tools/translate.py", "--quiet", "--out"],
+    "build_site.py": ["-m", "tools.build_site", "--quiet", "--out"],
+    "run_notebooks.py": ["-m", "tools.run_notebooks", "notebooks/00_tiny.ipynb", "--out"],
+    "translate.py": ["-m", "tools.translate", "--quiet", "--out"],
 }
 
 
@@ -111,12 +113,12 @@ def test_a_tool_refuses_a_folder_it_did_not_make(shared_course, tool, out, reaso
 
 def test_build_site_replaces_its_own_site_and_refuses_an_added_file(course):
     for _ in range(2):  # the second run replaces the first one's output (its marker lists every file)
-        result = run_tool(course, "tools/build_site.py", "--quiet", "--out", "site")
+        result = run_tool(course, "-m", "tools.build_site", "--quiet", "--out", "site")
         assert result.returncode == 0, result.stderr
     site = course / "site"
     assert (site / "00_tiny.html").is_file() and (site / output_folder.MARKER).is_file()
     (site / "my_notes.txt").write_text("mine", encoding="utf-8")  # a learner's file among the pages
-    result = run_tool(course, "tools/build_site.py", "--quiet", "--out", "site")
+    result = run_tool(course, "-m", "tools.build_site", "--quiet", "--out", "site")
     assert result.returncode != 0 and "my_notes.txt" in result.stderr, result.stderr
     assert (site / "my_notes.txt").read_text(encoding="utf-8") == "mine"
 
@@ -126,7 +128,7 @@ def test_build_site_still_replaces_a_site_from_before_the_marker(course):
     (site / "mathjax").mkdir(parents=True)
     (site / "index.html").write_text("old", encoding="utf-8")
     (site / "mathjax" / "MathJax.js").write_text("old", encoding="utf-8")
-    result = run_tool(course, "tools/build_site.py", "--quiet", "--out", "site")
+    result = run_tool(course, "-m", "tools.build_site", "--quiet", "--out", "site")
     assert result.returncode == 0, result.stderr
     assert (site / "index.html").read_text(encoding="utf-8") != "old"
 
@@ -134,8 +136,8 @@ def test_build_site_still_replaces_a_site_from_before_the_marker(course):
 def test_build_site_and_run_notebooks_name_a_notebook_that_is_not_json(course):
     (course / "bad").mkdir()
     (course / "bad" / "00_bad.ipynb").write_text("{", encoding="utf-8")
-    for args in (["tools/build_site.py", "--out", "site", "--notebooks", "bad"],
-                 ["tools/run_notebooks.py", "--out", "build/x", "bad/00_bad.ipynb"]):
+    for args in (["-m", "tools.build_site", "--out", "site", "--notebooks", "bad"],
+                 ["-m", "tools.run_notebooks", "--out", "build/x", "bad/00_bad.ipynb"]):
         result = run_tool(course, *args)
         lines = result.stderr.strip().splitlines()
         assert result.returncode != 0 and len(lines) == 1 and "00_bad.ipynb is not a readable notebook" in lines[0], \
@@ -145,7 +147,7 @@ def test_build_site_and_run_notebooks_name_a_notebook_that_is_not_json(course):
 
 def test_translate_names_a_missing_chapter(course):
     for flag in ("--skeleton", "--todo"):
-        result = run_tool(course, "tools/translate.py", flag, "99")
+        result = run_tool(course, "-m", "tools.translate", flag, "99")
         lines = result.stderr.strip().splitlines()
         assert result.returncode != 0 and len(lines) == 1 and "no chapter notebook starts with '99'" in lines[0], \
             result.stderr

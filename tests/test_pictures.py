@@ -5,9 +5,7 @@ uses is reported), and each edition's notebooks carry the pictures of their own 
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,14 +13,10 @@ import pytest
 pytest.importorskip("matplotlib", reason="the pictures are drawn in the course environment (.venv)")
 nbformat = pytest.importorskip("nbformat")
 
+from pictures import diagram, make_pictures  # noqa: E402  (after the skips: they draw with matplotlib)
+
 ROOT = Path(__file__).resolve().parent.parent
 PICTURES = ROOT / "pictures"
-sys.path.insert(0, str(PICTURES))
-import diagram  # noqa: E402
-
-spec = importlib.util.spec_from_file_location("make_pictures", PICTURES / "make_pictures.py")
-make_pictures = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(make_pictures)
 
 NAMES = sorted(p.name for p in PICTURES.glob("*.png"))
 

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("nbformat", reason="the notebook tools are not installed in this environment")
 
+from tools import sync_run_times, translate  # noqa: E402  (after the skip)
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import sync_run_times  # noqa: E402
-import translate  # noqa: E402
 
 
 def test_every_printed_time_agrees_with_run_times_json():
     found = sync_run_times.differences(ROOT)
-    assert not found, "these disagree with docs/run_times.json (python tools/sync_run_times.py):\n" + "\n".join(found)
+    assert not found, "these disagree with docs/run_times.json (python -m tools.sync_run_times):\n" + "\n".join(found)
 
 
 @pytest.fixture
@@ -53,7 +51,7 @@ def test_a_changed_time_is_caught_then_copied_everywhere(course_copy):
     first = nbformat.read(course_copy / "notebooks" / "04_weight_tying.ipynb", as_version=4).cells[0]
     assert header in first.source
     zh = (course_copy / "translations" / "zh-CN" / "04_weight_tying.md").read_text(encoding="utf-8")
-    assert "**时间：** 约 33 分钟（在 2 核笔记本电脑 CPU 上运行约 70 秒）" in zh
+    assert "**时间：** 约 33 分钟（在 2 核普通电脑 CPU 上运行约 70 秒）" in zh
     assert f"<!-- cell {first.id} en {translate.english_hash(first.source)} -->" in zh, "an entry in step moves along"
     teaching = (course_copy / "docs" / "TEACHING.md").read_text(encoding="utf-8")
     chapter_05 = json.loads((course_copy / "docs" / "run_times.json").read_text(encoding="utf-8"))["chapters"][
@@ -80,7 +78,7 @@ def test_time_text_rounds_to_five_seconds_and_names_the_exercises():
     assert sync_run_times.time_text(entry) == (
         "about 40 minutes, plus 20 for the exercises (about 10 s to run on a 2-core laptop CPU)")
     assert sync_run_times.time_text({**entry, "run_seconds": 1.0, "exercise_minutes": None}, "zh") == (
-        "约 40 分钟（在 2 核笔记本电脑 CPU 上运行约 5 秒）")
+        "约 40 分钟（在 2 核普通电脑 CPU 上运行约 5 秒）")
 
 
 @pytest.mark.parametrize("change, message", [

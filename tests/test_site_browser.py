@@ -1,5 +1,6 @@
 """The HTML course in a real browser: build the site from the committed notebooks, serve it on 127.0.0.1,
-open every page in headless Chromium (Debian's package), and check what a reader would see.
+open every page in headless Chromium (Debian's package, driven by Playwright: no browser download), and check
+what a reader would see.
 
 - every image decoded (``naturalWidth > 0``): embedded plots and the diagrams from ``pictures/``;
 - every link to a page of the site answers 200, and every ``#anchor`` link names an element;
@@ -16,7 +17,6 @@ is a test failure.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import struct
@@ -28,21 +28,12 @@ import pytest
 
 pytest.importorskip("nbconvert", reason="the site is built in the course environment (.venv), not in .venv-hf4")
 
+from tools import site_check  # noqa: E402  (after the skip; Playwright is in the course environment)
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"))
 ZH_PAGES = ["zh-CN/index.html"] + [f"zh-CN/{p.stem}.html" for p in sorted(ROOT.glob("zh-CN/notebooks/[0-9][0-9]_*.ipynb"))]
 SCREENSHOTS = ROOT / "build" / "screenshots"
-
-
-def _load_site_check():
-    spec = importlib.util.spec_from_file_location("site_check", ROOT / "tools" / "site_check.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["site_check"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-site_check = _load_site_check()
 
 
 def _apt_usable() -> bool:
@@ -70,7 +61,7 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site") / "site"
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build_site.py"), "--out", str(out)],
+    result = subprocess.run([sys.executable, "-m", "tools.build_site", "--out", str(out)],
                             capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert result.returncode == 0, f"build_site.py failed:\n{result.stdout}\n{result.stderr[-4000:]}"
     return out
@@ -139,16 +130,19 @@ def test_formulas_are_typeset_offline(reports):
 
 
 def test_checker_catches_raw_tex_and_outside_requests(tmp_path, chromium):
-    """The check itself: a page whose formula stays TeX and which asks a CDN for a script must fail."""
+    """The check itself: a page whose formula stays TeX and which asks a CDN for a script and a picture must fail."""
     (tmp_path / "bad.html").write_text(
         '<!DOCTYPE html><html><head><title>bad</title>'
         '<script src="https://cdn.example.org/mathjax/MathJax.js"></script></head>'
         '<body><p>The decay is $\\theta \\leftarrow (1-\\eta\\lambda)\\theta$.</p>'
+        '<img src="http://images.example.org/plot.png" alt="a plot from elsewhere">'
         '<pre>price = "$5 and $6"  # in code: not a formula</pre></body></html>', encoding="utf-8")
     with site_check.serve(tmp_path) as base, site_check.Browser(chromium) as browser:
         report = site_check.check_page(browser, base + "bad.html")
     assert not report.ok
-    assert report.external_requests == ["https://cdn.example.org/mathjax/MathJax.js"], report.summary()
+    assert sorted(report.external_requests) == ["http://images.example.org/plot.png",
+                                                "https://cdn.example.org/mathjax/MathJax.js"], report.summary()
+    assert len(report.broken_images) == 1, report.summary()  # blocked, so it never decoded
     assert len(report.raw_math) == 1 and "\\leftarrow" in report.raw_math[0], report.summary()
     assert report.mathjax_problem, report.summary()
 

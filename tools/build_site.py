@@ -1,8 +1,8 @@
 """Render the executed notebooks into a small static website (``make course`` / ``make site``).
 
-    python tools/build_site.py --out site
+    python -m tools.build_site --out site
 
-    python tools/build_site.py --out site --notebooks build/course/notebooks   # executed copies (make course)
+    python -m tools.build_site --out site --notebooks build/course/notebooks   # executed copies (make course)
 
 Writes ``site/index.html`` (the chapter list with each chapter's goals, read from the notebook's
 first cell, and its time, from ``docs/run_times.json`` like every notebook's time line) and one HTML
@@ -24,15 +24,16 @@ import mimetypes
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import nbformat
 from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import output_folder  # noqa: E402  (an --out folder is replaced only when the tools made it)
+from tools import (
+    output_folder,  # an --out folder is replaced only when the tools made it
+    sync_run_times,  # the chapters' times, from docs/run_times.json
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -146,8 +147,6 @@ def run_time_text(chapter: str, edition: dict) -> str | None:
     notebook's header line is a copy of it); None where the file or the chapter is missing."""
     if not (ROOT / "docs" / "run_times.json").exists():
         return None
-    import sync_run_times  # tools/, beside this file
-
     entry = sync_run_times.load(ROOT).get(chapter)
     return entry and sync_run_times.time_text(entry, "en" if edition["html_lang"] == "en" else "zh")
 
@@ -219,7 +218,6 @@ def render_notebook(path: Path, out_dir: Path, chapters: list[dict], edition: di
         f'<span>{prev_link}</span><span><a href="index.html">{edition["home"]}</a> '
         f'{language_switch(edition, path.stem + ".html", other_pages)}</span><span>{next_link}</span></nav>'
     )
-    body = body.replace("<body", "<body", 1)
     body = re.sub(r"(<body[^>]*>)", r"\1" + nav.replace("\\", "\\\\"), body, count=1)
     body = body.replace("</body>", nav + "</body>", 1)
     (out_dir / (path.stem + ".html")).write_text(body, encoding="utf-8")

@@ -1,7 +1,7 @@
 """Start Jupyter Lab on the course notebooks (``make lab``; ``make lab PORT=8899`` for another port).
 
-    python tools/lab.py                  # port 8888
-    python tools/lab.py --port 8899
+    python -m tools.lab                  # port 8888
+    python -m tools.lab --port 8899
 
 Works the same for a normal user and for root (``--allow-root`` is passed only when the user id is 0, where
 Jupyter refuses to start without it), and on a machine with no display (a server, a container, WSL without

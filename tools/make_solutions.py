@@ -11,8 +11,8 @@ chapter runs from top to bottom with the checkers answering "[NOT YET]". This to
 solution in place of its template. ``--check`` compares the committed solutions' sources with
 what would be generated and fails when they are out of sync (``make test`` runs it via pytest).
 
-    python tools/make_solutions.py            # write solutions/*.ipynb (then execute them)
-    python tools/make_solutions.py --check    # exit 1 if any solutions notebook is stale
+    python -m tools.make_solutions            # write solutions/*.ipynb (then execute them)
+    python -m tools.make_solutions --check    # exit 1 if any solutions notebook is stale
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import colab  # noqa: E402  (tools/colab.py: the Colab badge and set-up cell)
+from tools import colab  # the Colab badge and set-up cell
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -112,7 +111,7 @@ def main() -> int:
         for problem in problems:
             print(problem)
         print("solutions in sync" if not problems else f"{len(problems)} solutions notebook(s) out of sync: "
-              "run python tools/make_solutions.py, then execute them")
+              "run python -m tools.make_solutions, then execute them")
         return 1 if problems else 0
     SOLUTIONS.mkdir(exist_ok=True)
     for chapter in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
@@ -126,7 +125,7 @@ def main() -> int:
         if path.exists():
             keep_outputs(nbformat.read(path, as_version=4), generated)
         nbformat.write(generated, path)
-        print(f"wrote {path.relative_to(ROOT)} (execute it: python tools/run_notebooks.py --in-place {path.relative_to(ROOT)})")
+        print(f"wrote {path.relative_to(ROOT)} (execute it: python -m tools.run_notebooks --in-place {path.relative_to(ROOT)})")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Execute the course notebooks, each from a fresh kernel, without touching the committed files.
 
-    python tools/run_notebooks.py --out build/course notebooks    # what `make course` runs (site/ is built from it)
-    python tools/run_notebooks.py --in-place notebooks/05_sequence_classification.ipynb   # authors only
+    python -m tools.run_notebooks --out build/course notebooks    # what `make course` runs (site/ is built from it)
+    python -m tools.run_notebooks --in-place notebooks/05_sequence_classification.ipynb   # authors only
 
 Say where the executed notebooks go; there is no default, so a command cannot rewrite the committed files by
 surprise. ``--out DIR`` writes no tracked file: each notebook is read, executed and saved as a copy at its path
@@ -42,6 +42,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from tools import output_folder  # --out never lands on the checkout or on files it did not write
+from tools.sync_run_times import TIMES, save_measurements
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,16 +156,13 @@ def _children_cpu() -> float:
 
 def record_times(results: list[Result]) -> None:
     """Write the measured run times of the notebooks that ran through into docs/run_times.json."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from sync_run_times import TIMES, save_measurements
-
     load = os.getloadavg()[0]
     when = f"{datetime.date.today()}, {os.cpu_count()} cores, load {load:.1f} at the end"
     measured = {r.source.stem: {"run_seconds": round(r.seconds, 1), "cpu_seconds": round(r.cpu_seconds, 1),
                                 "measured": when}
                 for r in results if r.ok and r.source.parent.name == "notebooks"}
     save_measurements(measured)
-    print(f"recorded {len(measured)} run time(s) in {TIMES}; then: python tools/sync_run_times.py", flush=True)
+    print(f"recorded {len(measured)} run time(s) in {TIMES}; then: python -m tools.sync_run_times", flush=True)
 
 
 def run(paths: list[Path], out_dir: Path | None, timeout: int = 600, stream=None) -> list[Result]:
@@ -196,12 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.in_place or args.out):
         given = " ".join(args.paths)
         parser.error("say where the executed notebooks go: --in-place rewrites the notebooks themselves "
-                     f"(authors: tools/run_notebooks.py --in-place {given}), --out DIR writes copies there "
+                     f"(authors: python -m tools.run_notebooks --in-place {given}), --out DIR writes copies there "
                      "(what make course does)")
     paths = notebook_paths(args.paths)
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import output_folder  # tools/output_folder.py: --out never lands on the checkout or on files it did not write
-
     for path in paths:
         output_folder.read_notebook(path, "run_notebooks.py")  # a broken notebook: one line, before any run
     out_dir = None

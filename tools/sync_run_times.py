@@ -1,11 +1,11 @@
 """One source for how long each chapter takes: ``docs/run_times.json``, copied everywhere a time is printed.
 
-    python tools/sync_run_times.py            # rewrite every place below from docs/run_times.json
-    python tools/sync_run_times.py --check    # exit 1, naming each place that disagrees with it
+    python -m tools.sync_run_times            # rewrite every place below from docs/run_times.json
+    python -m tools.sync_run_times --check    # exit 1, naming each place that disagrees with it
 
 The file holds, per chapter, the minutes a learner needs to read it (and, where the chapter says so, to do its
 exercises), set by hand, and the seconds the notebook takes to run from a fresh kernel, measured:
-``tools/run_notebooks.py --out build/course --record-times notebooks`` writes them (wall and kernel CPU
+``python -m tools.run_notebooks --out build/course --record-times notebooks`` writes them (wall and kernel CPU
 seconds, with the date, the machine's cores and its load). The places that print them:
 
 - each notebook's ``**Time:**`` line (first cell) and its Chinese entry in ``translations/zh-CN/``;
@@ -15,7 +15,7 @@ seconds, with the date, the machine's cores and its load). The places that print
 ``tools/build_site.py`` reads the file itself for the site's index. A Chinese entry whose English cell this tool
 rewrites gets the new English hash only if it was up to date before (a stale translation stays stale).
 ``--only 00,01`` limits the notebooks and translations rewritten to those chapters (the docs are always checked).
-After a rewrite, run ``tools/translate.py`` to regenerate ``zh-CN/``.
+After a rewrite, run ``python -m tools.translate`` to regenerate ``zh-CN/``.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def time_text(entry: dict, language: str = "en") -> str:
         extra = f", plus {exercises} for the exercises" if exercises else ""
         return f"about {minutes} minutes{extra} (about {seconds} s to run on a 2-core laptop CPU)"
     extra = f"，练习另需 {exercises} 分钟" if exercises else ""
-    return f"约 {minutes} 分钟{extra}（在 2 核笔记本电脑 CPU 上运行约 {seconds} 秒）"
+    return f"约 {minutes} 分钟{extra}（在 2 核普通电脑 CPU 上运行约 {seconds} 秒）"
 
 
 def header_line(entry: dict, language: str) -> str:
@@ -135,7 +135,9 @@ def _entry_span(text: str, cell_id: str) -> tuple[int, int, re.Match] | None:
 
 def _rewrite_translation(text: str, cell_id: str, old_en: str, new_en: str, rewrite) -> str:
     """Rewrite one entry's body with ``rewrite``; move its English hash along if it matched ``old_en``."""
-    from translate import english_hash  # tools/ is on sys.path (this file's folder)
+    # imported here: translate pulls in colab, which reads course_lib's version, and build_site and run_notebooks
+    # (which import this module for the times) must work in a folder without course_lib
+    from tools.translate import english_hash
 
     span = _entry_span(text, cell_id)
     if span is None:
@@ -205,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in found:
             print(line)
         if found:
-            print(f"{len(found)} file(s) disagree with {TIMES}: run python tools/sync_run_times.py")
+            print(f"{len(found)} file(s) disagree with {TIMES}: run python -m tools.sync_run_times")
         return 1 if found else 0
     changed = 0
     for path, wanted in planned_files(root, only).items():
@@ -213,10 +215,9 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(wanted, encoding="utf-8")
             changed += 1
             print("rewrote", path.relative_to(root))
-    print(f"{changed} file(s) rewritten from {TIMES}" + ("; now run tools/translate.py" if changed else ""))
+    print(f"{changed} file(s) rewritten from {TIMES}" + ("; now run python -m tools.translate" if changed else ""))
     return 0
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     sys.exit(main())
