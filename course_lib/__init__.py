@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.2.0"
+__version__ = "0.2.0"  # the one place it is written: pyproject.toml and tools/colab.py read it here
 
 # public name -> module that defines it (relative to course_lib)
 _EXPORTS = {

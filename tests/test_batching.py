@@ -1,16 +1,22 @@
-"""course_lib.training.data: dynamic padding cuts only padding, bucketing keeps every example exactly once,
-stays random across epochs, and really reduces padding; the logits do not change; bad input."""
+"""course_lib.training.data, the one batching path: plain batches, dynamic padding cuts only padding,
+bucketing keeps every example exactly once, stays random across epochs, and really reduces padding; the
+logits do not change; the DataLoader view of the same data; bad input."""
 
 import pytest
 import torch
+from torch.utils.data import DataLoader
 
 from course_lib import BertForSequenceClassification
 from course_lib.training.data import (
     BucketBatchSampler,
+    DictDataset,
+    batches,
     bucketed_batches,
     bucketed_index_batches,
     count_padding,
+    is_right_padded,
     lengths_of,
+    num_examples,
     padded_batches,
     trim_padding,
 )
@@ -34,6 +40,15 @@ def test_trim_padding_keeps_every_real_token():
     assert torch.equal(trimmed["attention_mask"].sum(1), data["attention_mask"].sum(1))
     assert torch.equal(trimmed["input_ids"], data["input_ids"][:, :7])
     assert torch.equal(trimmed["labels"], data["labels"])  # per-example tensors untouched
+
+
+def test_is_right_padded():
+    mask = right_padded([3, 1, 4])["attention_mask"]
+    assert is_right_padded(mask) and is_right_padded(mask[:0])
+    assert not is_right_padded(mask.flip(1))
+    hole = mask.clone()
+    hole[2, 1] = 0  # a padded position between real tokens
+    assert not is_right_padded(hole)
 
 
 def test_trim_padding_refuses_left_padding():
@@ -87,10 +102,7 @@ def test_bucketing_cuts_padding_and_stays_random():
 
 
 def test_bucket_batch_sampler_with_a_data_loader():
-    from torch.utils.data import DataLoader
     from torch.utils.data._utils.collate import default_collate
-
-    from course_lib.training.finetune import DictDataset
 
     data = right_padded(torch.randint(3, 30, (100,), generator=torch.Generator().manual_seed(3)), width=32)
     sampler = BucketBatchSampler(lengths_of(data), 10, seed=0, bucket_batches=5)
@@ -113,8 +125,9 @@ def test_padded_batches_sorted_and_indexed():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(batch_size=0), "batch_size must be at least 1"),
-    (dict(batch_size=4, bucket_batches=0), "bucket_batches must be at least 1"),
+    (dict(batch_size=0), "batch_size must be an integer >= 1, got 0"),
+    (dict(batch_size=4, bucket_batches=0), "bucket_batches must be an integer >= 1, got 0"),
+    (dict(batch_size=True), "batch_size must be an integer >= 1, got True"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -128,3 +141,35 @@ def test_bad_data():
         lengths_of({"input_ids": torch.zeros(2, 3), "attention_mask": torch.ones(3, 3)})
     with pytest.raises(ValueError, match="1-D"):
         bucketed_index_batches(torch.ones(2, 3), 2)
+
+
+def test_plain_batches_in_order_shuffled_and_without_the_short_last_one():
+    data = {"x": torch.arange(10), "labels": torch.arange(10) % 2}
+    assert [b["x"].tolist() for b in batches(data, 4)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert [len(b["x"]) for b in batches(data, 4, drop_last=True)] == [4, 4]
+    shuffled = [b["x"] for b in batches(data, 4, shuffle=True, generator=torch.Generator().manual_seed(0))]
+    assert sorted(torch.cat(shuffled).tolist()) == list(range(10)) and torch.cat(shuffled).tolist() != list(range(10))
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
+        next(batches(data, 0))
+
+
+@pytest.mark.parametrize("data, error, message", [
+    ([1, 2], TypeError, "data must be a dict of tensors"),
+    (torch.zeros(2, 3), TypeError, "for one tensor of ids"),
+    ({}, ValueError, "data is empty"),
+    ({"input_ids": [[1, 2]]}, TypeError, r"data\['input_ids'\] must be a torch.Tensor, got list"),
+    ({"labels": torch.tensor(1)}, ValueError, "0-d tensor"),
+])
+def test_num_examples_names_bad_data(data, error, message):
+    with pytest.raises(error, match=message):
+        num_examples(data)
+
+
+def test_dict_dataset_batches_like_the_model_wants():
+    data = {"input_ids": torch.arange(12).view(4, 3), "labels": torch.tensor([0, 1, 0, 1])}
+    loader = DataLoader(DictDataset(data), batch_size=2)
+    first = next(iter(loader))
+    assert set(first) == {"input_ids", "labels"} and len(DictDataset(data)) == 4
+    torch.testing.assert_close(first["input_ids"], data["input_ids"][:2])
+    with pytest.raises(ValueError, match="same first dimension"):
+        DictDataset({"input_ids": torch.zeros(3, 2), "labels": torch.zeros(2)})

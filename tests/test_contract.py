@@ -16,8 +16,10 @@ import transformers
 from transformers.activations import ACT2CLS
 
 import course_lib
-from course_lib.training import loop as training  # the module, so a monkeypatch reaches train()
+from course_lib.evaluation import accuracy
 from course_lib.models.backbone import ACTIVATIONS, PARAMETRIC_ACTIVATIONS
+from course_lib.training import loop as training  # the module, so a monkeypatch reaches train()
+from course_lib.training.data import batches
 from helpers import assert_grads_close, ours_from, random_batch, reference_model, tiny_config
 
 MODELS = ["BertModel", "BertForSequenceClassification", "BertForTokenClassification", "BertForMaskedLM",
@@ -192,7 +194,7 @@ def test_train_draws_the_same_batches_as_before():
     reference.train()
     expected = []
     while len(expected) < 5:
-        for batch in training.batches(data, 4, shuffle=True, generator=generator, drop_last=True):
+        for batch in batches(data, 4, shuffle=True, generator=generator, drop_last=True):
             loss = reference(**batch).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(reference.parameters(), 1.0)
@@ -214,7 +216,7 @@ def test_finetune_evaluate_is_predict_plus_accuracy():
     data = {"input_ids": torch.randint(1, config.vocab_size, (9, 5)), "attention_mask": mask,
             "labels": torch.randint(0, 2, (9,))}
     value = finetune.evaluate(model, data, torch.device("cpu"), batch_size=4)
-    assert value == pytest.approx(training.accuracy(training.predict(model, data), data["labels"]))
+    assert value == accuracy(training.predict(model, data), data["labels"])  # the one predict, the one accuracy
     assert value * 9 == pytest.approx(round(value * 9))  # an exact share of the 9 examples
 
 

@@ -1,10 +1,11 @@
-"""course_lib.evaluation: batched prediction, metrics, baselines, bootstrap intervals."""
+"""Held-out evaluation: the one prediction path (course_lib.training.predict) and course_lib.evaluation's
+metrics (the one accuracy), baselines, bootstrap intervals and paired comparisons."""
 
 import pytest
 import torch
 from transformers import BertConfig
 
-from course_lib import BertForSequenceClassification
+from course_lib import BertForMultipleChoice, BertForSequenceClassification, BertForTokenClassification
 from course_lib.evaluation import (
     Baseline,
     accuracy,
@@ -13,15 +14,15 @@ from course_lib.evaluation import (
     mean_baseline,
     mean_squared_error,
     pearson_r,
-    predict,
 )
+from course_lib.training import predict
 
 
-def _tiny_model(num_labels=2):
+def _tiny_model(num_labels=2, cls=BertForSequenceClassification):
     config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                         intermediate_size=32, max_position_embeddings=32, num_labels=num_labels)
     torch.manual_seed(0)
-    return BertForSequenceClassification(config)
+    return cls(config)
 
 
 def _padded_batch(n=10, max_length=12, seed=0):
@@ -34,7 +35,7 @@ def _padded_batch(n=10, max_length=12, seed=0):
             "token_type_ids": torch.zeros_like(input_ids), "labels": torch.zeros(n, dtype=torch.long)}
 
 
-# --- predict ---------------------------------------------------------------------------------
+# --- predict (course_lib.training.predict) ---------------------------------------------------
 
 def test_predict_matches_one_full_forward_pass():
     model, data = _tiny_model(), _padded_batch()
@@ -60,7 +61,7 @@ def test_predict_without_attention_mask_and_other_outputs():
     model, data = _tiny_model(), _padded_batch()
     ids_only = {"input_ids": data["input_ids"]}
     assert predict(model, ids_only, batch_size=4).shape == (10, 2)
-    with pytest.raises(ValueError, match="no field 'start_logits'"):
+    with pytest.raises(ValueError, match="no tensor field 'start_logits'"):
         predict(model, data, output="start_logits")
 
 
@@ -74,11 +75,77 @@ def test_predict_bad_data(bad, message):
 
 
 def test_predict_bad_batch_size():
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
         predict(_tiny_model(), _padded_batch(), batch_size=0)
 
 
+def _one_at_a_time(model, data):
+    """Each example alone, cut to its own length: no batch, no padding, no order to get wrong."""
+    rows = []
+    with torch.no_grad():
+        for i in range(len(data["input_ids"])):
+            length = int(data["attention_mask"][i].sum())
+            rows.append(model(**{k: v[i : i + 1, :length] for k, v in data.items() if k != "labels"}).logits)
+    return torch.cat(rows)
+
+
+def test_predict_returns_the_original_order_with_mixed_lengths():
+    model, data = _tiny_model().eval(), _padded_batch(n=13, seed=3)
+    lengths = data["attention_mask"].sum(1)
+    assert not torch.equal(torch.sort(lengths, descending=True, stable=True).indices, torch.arange(13)), \
+        "the test needs data whose length order differs from its order"
+    ours = predict(model, data, batch_size=4)  # sorted longest first, cut per batch, then put back
+    torch.testing.assert_close(ours, _one_at_a_time(model, data), atol=1e-6, rtol=1e-5)
+
+
+def test_predict_on_the_device_returns_to_the_cpu():
+    model, data = _tiny_model(), _padded_batch()
+    ours = predict(model, data, batch_size=3, device="cpu")
+    assert ours.device.type == "cpu"
+    torch.testing.assert_close(ours, predict(model, data, batch_size=3))
+
+
+def test_predict_left_padding_and_multiple_choice_go_in_order_uncut():
+    model, data = _tiny_model().eval(), _padded_batch()
+    left = {k: v.flip(1) if k != "labels" else v for k, v in data.items()}  # padding first, as some tokenizers do
+    with torch.no_grad():
+        full = model(**{k: v for k, v in left.items() if k != "labels"}).logits
+    torch.testing.assert_close(predict(model, left, batch_size=3), full, atol=1e-6, rtol=1e-5)
+    choice_model = _tiny_model(cls=BertForMultipleChoice).eval()
+    questions = {k: v.view(5, 2, -1) for k, v in data.items() if k != "labels"}  # [N, C, T]
+    with torch.no_grad():
+        full = choice_model(**questions).logits
+    torch.testing.assert_close(predict(choice_model, questions, batch_size=2), full, atol=1e-6, rtol=1e-5)
+
+
+def test_predict_pads_per_token_outputs_like_the_trainer():
+    model, data = _tiny_model(num_labels=3, cls=BertForTokenClassification).eval(), _padded_batch(n=9, seed=1)
+    data["attention_mask"][4, :9] = 1  # the longest example (9 tokens): the output is 9 positions wide,
+    data["input_ids"][4, :9] = torch.arange(1, 10)  # and the batches of shorter examples are padded up to it
+    ours = predict(model, data, batch_size=2)
+    lengths = data["attention_mask"].sum(1)
+    assert ours.shape == (9, int(lengths.max()), 3)
+    with torch.no_grad():
+        full = model(**{k: v for k, v in data.items() if k != "labels"}).logits
+    real = data["attention_mask"][:, : ours.shape[1]].bool()
+    torch.testing.assert_close(ours[real], full[:, : ours.shape[1]][real], atol=1e-6, rtol=1e-5)
+    shortest = int(lengths.argmin())  # its batch was cut shorter than the longest example
+    assert (ours[shortest, int(lengths.max()) - 1] == -100).all()
+
+
 # --- accuracy --------------------------------------------------------------------------------
+
+def test_the_one_accuracy_skips_minus_100():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0], [2.0, 0.0]])
+    labels = torch.tensor([0, 1, 1, -100])  # 2 of the 3 scored labels are right; the 4th is not counted
+    assert accuracy(logits, labels) == pytest.approx(2 / 3)
+    assert accuracy(logits.argmax(-1), labels) == pytest.approx(2 / 3)  # class ids: the same rule
+    tokens = torch.zeros(1, 3, 2)
+    tokens[0, :, 1] = 1.0  # token logits [B, T, C]: class 1 everywhere
+    assert accuracy(tokens, torch.tensor([[1, -100, 0]])) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="every label is -100"):
+        accuracy(logits, torch.full((4,), -100))
+
 
 def test_accuracy_from_logits_and_from_ids():
     logits = torch.tensor([[2.0, 1.0], [0.0, 3.0], [1.0, 0.5], [0.1, 0.2]])
@@ -93,6 +160,8 @@ def test_accuracy_from_logits_and_from_ids():
     (torch.zeros(2, 2, 2), torch.zeros(2, dtype=torch.long), "logits \\[N, C\\] or class ids \\[N\\]"),
     (torch.tensor([0.3, 0.7]), torch.tensor([0, 1]), "must be class ids"),
     (torch.zeros(0, 2), torch.zeros(0, dtype=torch.long), "predictions is empty"),
+    (torch.zeros(4, 2), torch.zeros(4, 1, dtype=torch.long), "labels must be class ids of shape \\[N\\]"),
+    (torch.zeros(4, 2), torch.tensor([0.0, 1.0, 1.0, 0.0]), "labels must be integer class ids"),
 ])
 def test_accuracy_bad_input(predictions, labels, message):
     with pytest.raises(ValueError, match=message):

@@ -132,23 +132,16 @@ def test_checkpoint_loads_in_course_lib_and_transformers(single_run):
     assert (single_run / "tokenizer.json").exists() or (single_run / "vocab.txt").exists()
 
 
-def test_dict_dataset_batches_like_the_model_wants():
-    data = {"input_ids": torch.arange(12).view(4, 3), "labels": torch.tensor([0, 1, 0, 1])}
-    loader = torch.utils.data.DataLoader(finetune.DictDataset(data), batch_size=2)
-    first = next(iter(loader))
-    assert set(first) == {"input_ids", "labels"}
-    torch.testing.assert_close(first["input_ids"], data["input_ids"][:2])
-    with pytest.raises(ValueError, match="one common length"):
-        finetune.DictDataset({"input_ids": torch.zeros(3, 2), "labels": torch.zeros(2)})
-
-
 @pytest.mark.parametrize("argv, message", [
-    (["--steps", "0"], "--steps must be at least 1"),
-    (["--head-lr", "-1"], "--head-lr must be positive"),
-    (["--train-size", "0"], "--train-size must be at least 1"),
-    (["--warmup-steps", "50", "--steps", "10"], r"--warmup-steps must lie in \[0, --steps=10\]"),
-    (["--lr", "0"], "--lr must be positive"),
-    (["--dropout", "1.5"], r"--dropout must lie in \[0, 1\)"),
+    (["--steps", "0"], "--steps must be an integer >= 1, got 0"),
+    (["--head-lr", "-1"], "--head-lr must be a positive number, got -1.0"),
+    (["--train-size", "0"], "--train-size must be an integer >= 1, got 0"),
+    (["--warmup-steps", "50", "--steps", "10"], r"--warmup-steps must be an integer in \[0, 10\], got 50: .* --steps 10"),
+    (["--lr", "0"], "--lr must be a positive number, got 0.0"),
+    (["--lr", "nan"], "--lr must be a positive number, got nan"),
+    (["--dropout", "1.5"], r"--dropout must be a probability in \[0, 1\], got 1.5"),
+    (["--dropout", "1"], "--dropout must be below 1"),
+    (["--max-grad-norm", "0"], "--max-grad-norm must be a positive number, got 0.0: .* to clip nothing pass"),
 ])
 def test_bad_arguments_are_named(argv, message, tmp_path):
     with pytest.raises(SystemExit, match=message):

@@ -1,9 +1,9 @@
 """A careless learner's inputs across course_lib and the tools, each outcome classified against what
 transformers or torch does with the same input (or, where there is no counterpart, against the right result).
 
-    python tools/probe_bad_input.py             # counts per class, then every case that is not good
-    python tools/probe_bad_input.py --all       # every case with its outcome
-    python tools/probe_bad_input.py --json F    # also write every outcome to F
+    python -m tools.probe_bad_input             # counts per class, then every case that is not good
+    python -m tools.probe_bad_input --all       # every case with its outcome
+    python -m tools.probe_bad_input --json F    # also write every outcome to F
 
 Classes:
     good                  the right result, or a deliberate error (ValueError, TypeError, SystemExit, ...)
@@ -40,7 +40,6 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 warnings.filterwarnings("ignore")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -390,7 +389,7 @@ def loss_cases() -> list[Case]:
 
 
 def schedule_cases() -> list[Case]:
-    from course_lib import optim, schedules
+    from course_lib.training import optim, schedules
     C = []
 
     def opt():
@@ -479,11 +478,12 @@ def schedule_cases() -> list[Case]:
 
 
 def data_cases(tok) -> list[Case]:
-    from course_lib import evaluation, masking, task_data, training
-    from course_lib.question_answering import encode_qa_examples, squad_metrics
+    from course_lib import evaluation, task_data, training
+    from course_lib.training import masking
+    from course_lib.models.question_answering import encode_qa_examples, squad_metrics
     from course_lib.task_data import classification as cls_data
     from course_lib.task_data import ner, qa
-    from course_lib.token_classification import tokenize_and_align_labels
+    from course_lib.models.token_classification import tokenize_and_align_labels
     C = []
     add = lambda area, name, fn, hints=(), expect=RAISES, ref=None: C.append(Case(area, name, fn, expect, hints, ref))  # noqa: E731
     # task data generators
@@ -494,7 +494,7 @@ def data_cases(tok) -> list[Case]:
         add("task_data", f"{gen}(2.5)", lambda f=f: f(2.5), ("integer", "int", "number of examples"))
         add("task_data", f"{gen}('10')", lambda f=f: f("10"), ("integer", "int", "number of examples"))
         add("task_data", f"{gen}(4, split='valid')", lambda f=f: f(4, split="valid"), ("split", "test"))
-        add("task_data", f"{gen}(0)", lambda f=f: len(f(0)), ("positive",))
+        add("task_data", f"{gen}(0)", lambda f=f: len(f(0)), ("positive", ">= 1"))
     add("task_data", "make_ner_data(True)", lambda: ner.make_ner_data(True), ("integer", "int"))
     add("task_data", "make_ner_data(names='new')", lambda: ner.make_ner_data(4, names="new"), ("names",))
     add("task_data", "make_qa_data(True)", lambda: qa.make_qa_data(True), ("integer", "int"))
@@ -556,7 +556,7 @@ def data_cases(tok) -> list[Case]:
         ("shape",), expect=lambda v: v == 1.0)
     add("evaluation", "evaluation.accuracy skips -100", lambda: ev.accuracy(logits, torch.tensor([0, 1, -100, -100])),
         expect=lambda v: v == 1.0)
-    add("evaluation", "training.accuracy skips -100", lambda: tr.accuracy(logits, torch.tensor([0, 1, -100, -100])),
+    add("evaluation", "accuracy of class ids skips -100", lambda: ev.accuracy(perfect, torch.tensor([0, 1, -100, -100])),
         expect=lambda v: v == 1.0)
     add("evaluation", "evaluation.accuracy lists", lambda: ev.accuracy([0, 1], [0, 1]), expect=lambda v: v == 1.0)
     add("evaluation", "evaluation.accuracy float 1-D predictions", lambda: ev.accuracy(torch.tensor([0.9, 0.1]),
@@ -566,8 +566,9 @@ def data_cases(tok) -> list[Case]:
     add("evaluation", "evaluation.accuracy float labels 0./1.", lambda: ev.accuracy(logits, perfect.float()),
         (".long()", "integer"), expect=lambda v: v == 1.0)
     add("evaluation", "evaluation.accuracy token logits [B, T, C] vs [B, T]", lambda: ev.accuracy(
-        torch.randn(2, 3, 4), torch.zeros(2, 3, dtype=torch.long)), ("shape", "[N, C]"))
-    add("evaluation", "training.accuracy labels [N, 1]", lambda: tr.accuracy(logits, perfect[:, None]), ("shape", "dimension"))
+        torch.randn(2, 3, 4), torch.zeros(2, 3, dtype=torch.long)), ("shape", "[N, C]"), expect=lambda v: 0.0 <= v <= 1.0)
+    add("evaluation", "evaluation.accuracy token ids [B, T] vs [B, T]", lambda: ev.accuracy(torch.zeros(2, 3, dtype=torch.long),
+        torch.zeros(2, 3, dtype=torch.long)), ("shape", "dimension"), expect=lambda v: v == 1.0)
     add("evaluation", "mean_squared_error [N,1] vs [N,1]", lambda: ev.mean_squared_error(torch.ones(3, 1),
         torch.ones(3, 1)), ("shape", "must both be"))
     add("evaluation", "pearson_r constant predictions", lambda: ev.pearson_r(torch.ones(4), torch.arange(4.0)),
@@ -591,11 +592,12 @@ def data_cases(tok) -> list[Case]:
     m = course_lib.BertForSequenceClassification(config())
     data = {"input_ids": ids(6, 5), "attention_mask": torch.ones(6, 5, dtype=torch.long),
             "labels": torch.tensor([0, 1, 0, 1, 0, 1])}
-    add("training", "evaluation.predict batch_size 0", lambda: ev.predict(m, data, batch_size=0), ("batch_size",))
-    add("training", "evaluation.predict output 'logit'", lambda: ev.predict(m, data, output="logit"), ("logits", "no field"))
-    add("training", "evaluation.predict data without input_ids", lambda: ev.predict(m, {"labels": data["labels"]}),
+    add("training", "predict batch_size 0", lambda: tr.predict(m, data, batch_size=0), ("batch_size",))
+    add("training", "predict output 'logit', no attention_mask", lambda: tr.predict(m, {"input_ids": data["input_ids"]},
+        output="logit"), ("logits", "no field"))
+    add("training", "predict data without input_ids", lambda: tr.predict(m, {"labels": data["labels"]}),
         ("input_ids",))
-    add("training", "evaluation.predict a tensor not a dict", lambda: ev.predict(m, data["input_ids"]), ("dict",))
+    add("training", "predict a tensor not a dict", lambda: tr.predict(m, data["input_ids"]), ("dict",))
     add("training", "training.predict output 'logit'", lambda: tr.predict(m, data, output="logit"), ("logits", "no tensor field"))
     add("training", "train steps 0", lambda: tr.train(m, data, steps=0, batch_size=2), ("steps",))
     add("training", "train batch_size bigger than data", lambda: tr.train(m, data, steps=1, batch_size=50),
@@ -627,7 +629,9 @@ def data_cases(tok) -> list[Case]:
 
 def misc_cases() -> list[Case]:
     import course_lib
-    from course_lib import batching, parity, pooling, pretrained, tying
+    from course_lib.models import pooling, pretrained, tying
+    from course_lib.notebook import parity
+    from course_lib.training import data as batching
     C = []
     add = lambda area, name, fn, hints=(), expect=RAISES, ref=None: C.append(Case(area, name, fn, expect, hints, ref))  # noqa: E731
     data = {"input_ids": ids(6, 5), "attention_mask": torch.tensor([[1] * 5, [1] * 3 + [0] * 2] * 3)}
@@ -650,7 +654,8 @@ def misc_cases() -> list[Case]:
     add("pooling", "masked_mean None mask", lambda: pooling.masked_mean(h, None), expect=lambda v: torch.allclose(
         v, h.mean(1)))
     m = course_lib.BertForSequenceClassification(config())
-    add("pooling", "predict_fast output 'logit'", lambda: pooling.predict_fast(m, {"input_ids": ids(4, 5), "attention_mask": torch.ones(4, 5, dtype=torch.long)},
+    add("pooling", "predict of the mean-pooled model, output 'logit'", lambda: course_lib.training.predict(
+        pooling.BertForMeanPooledClassification(config()), {"input_ids": ids(4, 5), "attention_mask": torch.ones(4, 5, dtype=torch.long)},
         output="logit"), ("logits",))
     # parity
     a = torch.randn(3)
@@ -715,6 +720,8 @@ def throwaway_course() -> Path:
     (repo / "notebooks" / "01_broken.ipynb.txt").write_text("{")
     (repo / "README.md").write_text("a course\n")
     shutil.copy(ROOT / "pyproject.toml", repo / "pyproject.toml")  # tools/colab.py reads the course address there
+    (repo / "course_lib").mkdir()  # ... and the course version here
+    shutil.copy(ROOT / "course_lib" / "__init__.py", repo / "course_lib" / "__init__.py")
     git = ["git", "-c", "user.name=p", "-c", "user.email=p@example.org"]
     subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
     subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
@@ -782,41 +789,41 @@ def classify_command(case: Case) -> None:
 
 def command_cases() -> list[Case]:
     C = []
-    site, run, tr, lab = "tools/build_site.py", "tools/run_notebooks.py", "tools/translate.py", "tools/lab.py"
+    site, run, tr, lab = "tools.build_site", "tools.run_notebooks", "tools.translate", "tools.lab"  # run with -m
     made = lambda r: r["rc"] == 0  # noqa: E731
     for tool, extra in ((site, []), (run, ["notebooks"]), (tr, [])):
-        if tool != tr:  # translate.py writes zh-CN/ into the checkout by default: its job
-            C.append(command_case(f"{tool} --out . (the checkout)", [tool, "--out", ".", *extra], hints=("checkout",)))
-        C.append(command_case(f"{tool} --out notebooks (tracked files)", [tool, "--out", "notebooks", *extra],
+        if tool != tr:  # translate writes zh-CN/ into the checkout by default: its job
+            C.append(command_case(f"{tool} --out . (the checkout)", ["-m", tool, "--out", ".", *extra], hints=("checkout",)))
+        C.append(command_case(f"{tool} --out notebooks (tracked files)", ["-m", tool, "--out", "notebooks", *extra],
                               hints=("tracked", "git")))
-        C.append(command_case(f"{tool} --out ~ (home folder)", [tool, "--out", "{home}", *extra],
+        C.append(command_case(f"{tool} --out ~ (home folder)", ["-m", tool, "--out", "{home}", *extra],
                               hints=("home", "contains", "did not", "not made", "not written")))
-        C.append(command_case(f"{tool} --out a folder holding the learner's file", [tool, "--out", "mine", *extra],
+        C.append(command_case(f"{tool} --out a folder holding the learner's file", ["-m", tool, "--out", "mine", *extra],
                               setup=lambda repo, home: ((repo / "mine").mkdir(), (repo / "mine" / "notes.txt")
                                                         .write_text("x")), hints=("mine",)))
-        C.append(command_case(f"{tool} --out a file", [tool, "--out", "README.md", *extra], hints=("README.md",)))
-        C.append(command_case(f"{tool} --out a parent of the checkout", [tool, "--out", "..", *extra],
+        C.append(command_case(f"{tool} --out a file", ["-m", tool, "--out", "README.md", *extra], hints=("README.md",)))
+        C.append(command_case(f"{tool} --out a parent of the checkout", ["-m", tool, "--out", "..", *extra],
                               hints=("checkout", "contains")))
     C.append(command_case(f"{site} twice into its own folder", ["-c", (
-        "import subprocess,sys;[subprocess.run([sys.executable,'tools/build_site.py','--quiet','--out','site'],"
+        "import subprocess,sys;[subprocess.run([sys.executable,'-m','tools.build_site','--quiet','--out','site'],"
         "check=True) for _ in range(2)]")], expect=made))
     C.append(command_case(f"{run} twice into its own folder", ["-c", (
-        "import subprocess,sys;[subprocess.run([sys.executable,'tools/run_notebooks.py','--out','build/course',"
+        "import subprocess,sys;[subprocess.run([sys.executable,'-m','tools.run_notebooks','--out','build/course',"
         "'notebooks'],check=True) for _ in range(2)]")], expect=made, timeout=120))
-    C.append(command_case(f"{site} --notebooks a folder with a broken notebook", [site, "--out", "site", "--notebooks",
+    C.append(command_case(f"{site} --notebooks a folder with a broken notebook", ["-m", site, "--out", "site", "--notebooks",
                           "bad"], setup=lambda repo, home: ((repo / "bad").mkdir(), (repo / "bad" / "00_x.ipynb")
                                                             .write_text("{")), hints=("00_x.ipynb", "json")))
-    C.append(command_case(f"{run} a notebook that is not JSON", [run, "--out", "build/x", "bad.ipynb"],
+    C.append(command_case(f"{run} a notebook that is not JSON", ["-m", run, "--out", "build/x", "bad.ipynb"],
                           setup=lambda repo, home: (repo / "bad.ipynb").write_text("{"), hints=("bad.ipynb", "json")))
-    C.append(command_case(f"{tr} --skeleton 99", [tr, "--skeleton", "99"], hints=("99",)))
-    C.append(command_case(f"{tr} --todo 99", [tr, "--todo", "99"], hints=("99",)))
-    C.append(command_case(f"PORT=80 {lab} --port 8932 --help", [lab, "--port", "8932", "--help"], env={"PORT": "80"},
+    C.append(command_case(f"{tr} --skeleton 99", ["-m", tr, "--skeleton", "99"], hints=("99",)))
+    C.append(command_case(f"{tr} --todo 99", ["-m", tr, "--todo", "99"], hints=("99",)))
+    C.append(command_case(f"PORT=80 {lab} --port 8932 --help", ["-m", lab, "--port", "8932", "--help"], env={"PORT": "80"},
                           expect=lambda r: r["rc"] == 0 and "usage" in r["stdout"]))
-    C.append(command_case(f"PORT=80 {lab}", [lab], env={"PORT": "80"}, hints=("PORT",)))
-    C.append(command_case(f"{lab} --port abc", [lab, "--port", "abc"], hints=("PORT", "port")))
-    C.append(command_case(f"{run} without --out or --in-place", [run, "notebooks"], hints=("--in-place",)))
-    C.append(command_case(f"{run} a missing notebook", [run, "--out", "build/x", "missing.ipynb"], hints=("missing",)))
-    C.append(command_case(f"{site} --notebooks an empty folder", [site, "--out", "site", "--notebooks", "empty"],
+    C.append(command_case(f"PORT=80 {lab}", ["-m", lab], env={"PORT": "80"}, hints=("PORT",)))
+    C.append(command_case(f"{lab} --port abc", ["-m", lab, "--port", "abc"], hints=("PORT", "port")))
+    C.append(command_case(f"{run} without --out or --in-place", ["-m", run, "notebooks"], hints=("--in-place",)))
+    C.append(command_case(f"{run} a missing notebook", ["-m", run, "--out", "build/x", "missing.ipynb"], hints=("missing",)))
+    C.append(command_case(f"{site} --notebooks an empty folder", ["-m", site, "--out", "site", "--notebooks", "empty"],
                           setup=lambda repo, home: (repo / "empty").mkdir(), hints=("empty", "no NN")))
     return C
 

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import torch
 
-from ..training.data import padded_batches
 from ..losses.classification import sequence_classification_loss
 from .outputs import SequenceClassifierOutput
 from .sequence_classification import BertForSequenceClassification
 
-__all__ = ["masked_mean", "BertForMeanPooledClassification", "mean_pooled_logits", "predict_fast"]
+__all__ = ["masked_mean", "BertForMeanPooledClassification", "mean_pooled_logits"]
 
 
 def masked_mean(hidden_states: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
@@ -85,24 +84,3 @@ def mean_pooled_logits(encoder, classifier_weight: torch.Tensor, classifier_bias
     hidden = encoder(**inputs).last_hidden_state
     return torch.nn.functional.linear(masked_mean(hidden, inputs.get("attention_mask")),
                                       classifier_weight, classifier_bias)
-
-
-@torch.no_grad()
-def predict_fast(model: torch.nn.Module, data: dict, batch_size: int = 128, output: str = "logits") -> torch.Tensor:
-    """Like :func:`course_lib.training.predict` (eval mode, no graph), but on length-sorted batches cut
-    to their longest sentence (:func:`course_lib.training.data.padded_batches`); the rows come back in the
-    order of ``data``. Same numbers up to float rounding, far fewer padded positions."""
-    was_training = model.training
-    model.eval()
-    parts, order = [], []
-    inputs = {k: v for k, v in data.items() if k != "labels"}
-    for batch in padded_batches(inputs, batch_size):
-        order.append(batch.pop("index"))
-        result = getattr(model(**batch), output, None)
-        if result is None:
-            raise ValueError(f"the model's output has no tensor field {output!r} (e.g. 'logits')")
-        parts.append(result)
-    model.train(was_training)
-    result = torch.empty_like(torch.cat(parts))
-    result[torch.cat(order)] = torch.cat(parts)
-    return result

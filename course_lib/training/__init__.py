@@ -1,7 +1,8 @@
 """Training and inference: everything between a data set and a trained model.
 
-- :mod:`.data`: batches of a dict of tensors, length buckets, padding trimmed
-- :mod:`.loop`: ``training_step`` and ``train``, the small readable loop, and ``predict``
+- :mod:`.data`: the one batching path: batches of a dict of tensors, length buckets, padding trimmed
+- :mod:`.loop`: ``training_step`` and ``train``, the small readable loop, and ``predict``, the one way to
+  get a model's outputs for a data set
 - :mod:`.optim`: ``AdamW`` and ``AdamL2`` written out, and the weight-decay parameter groups
 - :mod:`.schedules`: the learning-rate schedules of transformers, with warmup
 - :mod:`.masking`: the masked-LM input corruption (80/10/10) and whole-word masking
@@ -11,6 +12,7 @@
 The metrics (``accuracy`` and friends) are in :mod:`course_lib.evaluation`.
 """
 
-from .loop import accuracy, batches, predict, saved_tensor_bytes, train, training_step
+from .data import batches
+from .loop import predict, saved_tensor_bytes, train, training_step
 
-__all__ = ["batches", "training_step", "train", "predict", "accuracy", "saved_tensor_bytes"]
+__all__ = ["batches", "training_step", "train", "predict", "saved_tensor_bytes"]

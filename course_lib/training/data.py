@@ -1,4 +1,13 @@
-"""Dynamic padding and length-bucketed batches: spend the compute on real tokens, not on padding.
+"""Batches of a data set: the one place that cuts a dict of tensors into batches, for training and prediction.
+
+- :func:`batches`: ``batch_size`` examples at a time, in order or shuffled (the loop of :func:`course_lib.training.train`);
+- :func:`bucketed_batches`, :class:`BucketBatchSampler`: shuffled batches of similar lengths, each cut to its
+  longest sentence (the capstone and the fine-tuning command);
+- :func:`padded_batches`: every example once, longest first, each batch cut to its longest sentence and carrying
+  the examples' positions (what :func:`course_lib.training.predict` runs on);
+- :class:`DictDataset`: the same data for a ``torch.utils.data.DataLoader`` or ``transformers.Trainer``.
+
+Dynamic padding and length buckets spend the compute on real tokens, not on padding.
 
 A transformer layer costs time for every position of the ``[batch, seq_len]`` tensor it is given,
 padding included: the attention mask only hides padded positions from the other tokens, it does not
@@ -28,14 +37,19 @@ The data are the dicts of right-padded tensors that ``course_lib.task_data.*.enc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import torch
 
+from .._checks import check_integer
+
 __all__ = [
     "SEQUENCE_KEYS",
+    "num_examples",
+    "batches",
     "lengths_of",
+    "is_right_padded",
     "trim_padding",
     "bucketed_index_batches",
     "bucketed_batches",
@@ -43,6 +57,7 @@ __all__ = [
     "BucketBatchSampler",
     "PaddingCount",
     "count_padding",
+    "DictDataset",
 ]
 
 # Keys whose second dimension is the sequence; everything else (labels, scores) is per example.
@@ -50,25 +65,61 @@ __all__ = [
 SEQUENCE_KEYS = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds")
 
 
-def _check_data(data: dict) -> int:
-    if not isinstance(data, dict) or "attention_mask" not in data:
-        raise ValueError("expected a dict of tensors with an 'attention_mask' (what task_data...encode returns)")
+def num_examples(data: Mapping) -> int:
+    """The number of examples in ``data``, a dict of tensors whose first dimension indexes the examples
+    (what ``course_lib.task_data.*.encode`` returns); a clear error for anything else."""
+    if not isinstance(data, Mapping):
+        hint = "; for one tensor of ids: {'input_ids': ids}" if isinstance(data, torch.Tensor) else ""
+        raise TypeError(f"data must be a dict of tensors (input_ids, attention_mask, labels, ...), "
+                        f"got {type(data).__name__}{hint}")
+    for key, value in data.items():
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"data[{key!r}] must be a torch.Tensor, got {type(value).__name__}")
+        if value.dim() == 0:
+            raise ValueError(f"data[{key!r}] is a 0-d tensor: its first dimension must index the examples")
     sizes = {k: len(v) for k, v in data.items()}
+    if not sizes:
+        raise ValueError("data is empty: expected a dict of tensors such as input_ids, attention_mask, labels")
     if len(set(sizes.values())) != 1:
         raise ValueError(f"every tensor in data must have the same first dimension, got {sizes}")
     return next(iter(sizes.values()))
 
 
-def lengths_of(data: dict) -> torch.Tensor:
+def batches(data: Mapping, batch_size: int, shuffle: bool = False, generator: torch.Generator | None = None,
+            drop_last: bool = False) -> Iterator[dict]:
+    """Yield ``batch_size`` examples at a time from a dict of tensors, in order or shuffled (one pass).
+    ``drop_last`` leaves out a last batch smaller than ``batch_size``. Nothing is cut: see
+    :func:`bucketed_batches` and :func:`padded_batches` for batches cut to their longest sentence."""
+    check_integer("batch_size", batch_size, 1)
+    n = num_examples(data)
+    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
+    for start in range(0, n, batch_size):
+        index = order[start : start + batch_size]
+        if drop_last and len(index) < batch_size:
+            return
+        yield {k: v[index] for k, v in data.items()}
+
+
+def lengths_of(data: Mapping) -> torch.Tensor:
     """Real tokens per example (``[CLS]`` and ``[SEP]`` included): the row sums of the attention mask."""
-    _check_data(data)
+    num_examples(data)
+    if "attention_mask" not in data:
+        raise ValueError("expected a dict of tensors with an 'attention_mask' (what task_data...encode returns)")
     mask = data["attention_mask"]
     if mask.dim() != 2:
         raise ValueError(f"attention_mask must be [examples, seq_len], got shape {tuple(mask.shape)}")
     return mask.sum(1)
 
 
-def trim_padding(batch: dict) -> dict:
+def is_right_padded(attention_mask: torch.Tensor) -> bool:
+    """True when every row of ``attention_mask [N, T]`` is real tokens first, then padding (BERT's tokenizers
+    pad on the right): only then does cutting columns off the end cut padding alone."""
+    lengths = attention_mask.sum(1)
+    positions = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+    return torch.equal(attention_mask.bool(), positions[None, :] < lengths[:, None])
+
+
+def trim_padding(batch: Mapping) -> dict:
     """Cut a right-padded batch to the length of its longest sentence (dynamic padding).
 
     Only trailing columns that are padding in *every* row are removed, so nothing real is lost;
@@ -77,11 +128,10 @@ def trim_padding(batch: dict) -> dict:
     mask = batch["attention_mask"]
     if mask.dim() != 2:
         raise ValueError(f"attention_mask must be [batch, seq_len], got shape {tuple(mask.shape)}")
-    lengths = mask.sum(1)
-    positions = torch.arange(mask.shape[1])
-    if not torch.equal(mask.bool(), positions[None, :] < lengths[:, None]):
+    if not is_right_padded(mask):
         raise ValueError("trim_padding needs right padding (real tokens first, then padding); "
                          "this attention_mask has a real token after a padded one")
+    lengths = mask.sum(1)
     longest = int(lengths.max()) if len(lengths) else 0
     return {k: (v[:, :longest] if k in SEQUENCE_KEYS and v.dim() >= 2 else v) for k, v in batch.items()}
 
@@ -98,10 +148,8 @@ def bucketed_index_batches(lengths, batch_size: int, *, generator: torch.Generat
     of examples.
     """
     lengths = torch.as_tensor(lengths)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if bucket_batches < 1:
-        raise ValueError(f"bucket_batches must be at least 1, got {bucket_batches}")
+    check_integer("batch_size", batch_size, 1)
+    check_integer("bucket_batches", bucket_batches, 1)
     if lengths.dim() != 1:
         raise ValueError(f"lengths must be 1-D (one length per example), got shape {tuple(lengths.shape)}")
     order = torch.randperm(len(lengths), generator=generator)
@@ -120,26 +168,25 @@ def bucketed_index_batches(lengths, batch_size: int, *, generator: torch.Generat
     return [out[i] for i in shuffle.tolist()]
 
 
-def bucketed_batches(data: dict, batch_size: int, *, generator: torch.Generator | None = None,
+def bucketed_batches(data: Mapping, batch_size: int, *, generator: torch.Generator | None = None,
                      bucket_batches: int = 50, drop_last: bool = False) -> Iterator[dict]:
     """One pass over ``data`` in length-bucketed batches (:func:`bucketed_index_batches`), each cut to
     its longest sentence (:func:`trim_padding`)."""
-    _check_data(data)
     for index in bucketed_index_batches(lengths_of(data), batch_size, generator=generator,
                                         bucket_batches=bucket_batches, drop_last=drop_last):
         index = torch.tensor(index)
         yield trim_padding({k: v[index] for k, v in data.items()})
 
 
-def padded_batches(data: dict, batch_size: int, *, sort: bool = True) -> Iterator[dict]:
+def padded_batches(data: Mapping, batch_size: int, *, sort: bool = True) -> Iterator[dict]:
     """Batches for evaluation, every example exactly once, each cut to its longest sentence. With
-    ``sort`` the examples go longest first, so batches are nearly free of padding; the returned
-    batches then carry an extra ``"index"`` tensor (the examples' positions in ``data``) so that
-    predictions can be put back in order (:func:`course_lib.models.pooling.predict_fast` does)."""
-    n = _check_data(data)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    order = torch.sort(lengths_of(data), descending=True, stable=True).indices if sort else torch.arange(n)
+    ``sort`` the examples go longest first (ties in their order in ``data``), so batches are nearly free
+    of padding. Every batch carries an extra ``"index"`` tensor, the examples' positions in ``data``, so
+    that predictions can be put back in order (:func:`course_lib.training.predict` does)."""
+    check_integer("batch_size", batch_size, 1)
+    lengths = lengths_of(data)
+    order = torch.sort(lengths, descending=True, stable=True).indices if sort else torch.arange(len(lengths))
+    n = len(lengths)
     for start in range(0, n, batch_size):
         index = order[start : start + batch_size]
         batch = trim_padding({k: v[index] for k, v in data.items()})
@@ -206,3 +253,19 @@ def count_padding(batches) -> PaddingCount:
         real += int(mask.sum())
         total += mask.numel()
     return PaddingCount(real, total - real)
+
+
+class DictDataset(torch.utils.data.Dataset):
+    """A dict of equally long tensors (what ``task_data...encode`` returns) as a map-style dataset:
+    item i is ``{name: tensor[i]}``. The default collate function stacks items back into a batch dict,
+    so a ``DataLoader`` (or ``transformers.Trainer``) over it yields exactly the model's keyword arguments."""
+
+    def __init__(self, data: Mapping):
+        self.length = num_examples(data)
+        self.data = data
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> dict:
+        return {k: v[index] for k, v in self.data.items()}

@@ -51,29 +51,12 @@ from pathlib import Path
 
 import torch
 
+from .._checks import check_integer, check_positive, check_probability
+
 __all__ = [
-    "DictDataset", "DistributedContext", "setup_distributed", "tiny_config", "make_data", "build_model",
+    "DistributedContext", "setup_distributed", "tiny_config", "make_data", "build_model",
     "head_and_encoder_groups", "shard_batches", "save_checkpoint", "weights_fingerprint", "evaluate", "main",
 ]
-
-
-class DictDataset(torch.utils.data.Dataset):
-    """A dict of equally long tensors (what ``task_data...encode`` returns) as a map-style dataset:
-    item i is ``{name: tensor[i]}``. The default collate function stacks items back into a batch dict,
-    so a ``DataLoader`` (or ``transformers.Trainer``) over it yields exactly the model's keyword arguments."""
-
-    def __init__(self, data: dict):
-        sizes = {k: len(v) for k, v in data.items()}
-        if not sizes or len(set(sizes.values())) != 1:
-            raise ValueError(f"expected a non-empty dict of tensors with one common length, got lengths {sizes}")
-        self.data = data
-        self.length = next(iter(sizes.values()))
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __getitem__(self, index: int) -> dict:
-        return {k: v[index] for k, v in self.data.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,23 +226,14 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
     return digest.hexdigest()
 
 
-@torch.no_grad()
 def evaluate(model: torch.nn.Module, data: dict, device: torch.device, batch_size: int = 128) -> float:
-    """Held-out accuracy, in eval mode (dropout off), on length-sorted batches cut to their longest sentence
-    (:func:`course_lib.training.data.padded_batches`, as :func:`course_lib.models.pooling.predict_fast` does) on ``device``."""
-    from .data import padded_batches
+    """Held-out accuracy: :func:`course_lib.training.predict` (eval mode, length-sorted batches cut to their
+    longest sentence, on ``device``) scored by :func:`course_lib.evaluation.accuracy`."""
+    from ..evaluation import accuracy
+    from .loop import predict
 
-    model = getattr(model, "module", model)
-    was_training = model.training
-    model.eval()
-    hits = 0
-    inputs = {k: v for k, v in data.items() if k != "labels"}
-    for batch in padded_batches(inputs, batch_size):
-        index = batch.pop("index")
-        logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
-        hits += int((logits.argmax(-1).cpu() == data["labels"][index]).sum())
-    model.train(was_training)
-    return hits / len(data["labels"])
+    model = getattr(model, "module", model)  # unwrap DistributedDataParallel
+    return accuracy(predict(model, data, batch_size, device=device), data["labels"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,27 +283,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_args(args) -> None:
+    """What argparse cannot check: a ValueError naming the flag as typed (main() turns it into one line)."""
     for name in ("steps", "batch_size", "train_size", "test_size", "max_length", "log_every"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise SystemExit(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
-    if args.warmup_steps is not None and not 0 <= args.warmup_steps <= args.steps:
-        raise SystemExit(f"--warmup-steps must lie in [0, --steps={args.steps}], got {args.warmup_steps}")
+        if getattr(args, name) is not None:
+            check_integer(f"--{name.replace('_', '-')}", getattr(args, name), 1)
+    if args.warmup_steps is not None:
+        check_integer("--warmup-steps", args.warmup_steps, 0, args.steps,
+                      why=f"the warmup steps are the first of the --steps {args.steps}")
     if args.steps == 1 and args.warmup_steps == 1:
         # the warmup starts at lr 0: a one-step run that is all warmup never changes a weight
-        raise SystemExit("--warmup-steps 1 with --steps 1: the only step would run at learning rate 0; use --warmup-steps 0")
-    if not args.max_grad_norm > 0:
-        raise SystemExit(
-            f"--max-grad-norm must be positive, got {args.max_grad_norm:g}: a negative norm flips the gradients "
-            "(the step climbs the loss) and 0 wipes them; to clip nothing pass --max-grad-norm inf"
-        )
+        raise ValueError("--warmup-steps 1 with --steps 1: the only step would run at learning rate 0; use --warmup-steps 0")
+    check_positive("--max-grad-norm", args.max_grad_norm,
+                   why="a negative norm flips the gradients (the step climbs the loss) and 0 wipes them; "
+                       "to clip nothing pass --max-grad-norm inf")
     if args.tiny and args.encoder:
-        raise SystemExit(f"--tiny builds a small random BERT and would ignore --encoder {args.encoder}: pass one of the two")
-    if not args.lr > 0:
-        raise SystemExit(f"--lr must be positive, got {args.lr}")
-    if args.head_lr is not None and not args.head_lr > 0:
-        raise SystemExit(f"--head-lr must be positive, got {args.head_lr}")
-    if args.dropout is not None and not 0.0 <= args.dropout < 1.0:
-        raise SystemExit(f"--dropout must lie in [0, 1), got {args.dropout}")
+        raise ValueError(f"--tiny builds a small random BERT and would ignore --encoder {args.encoder}: pass one of the two")
+    check_positive("--lr", args.lr)
+    if args.head_lr is not None:
+        check_positive("--head-lr", args.head_lr)
+    if args.dropout is not None:
+        check_probability("--dropout", args.dropout)
+        if args.dropout == 1.0:
+            raise ValueError("--dropout must be below 1, got 1.0: a dropout of 1 zeroes every activation")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -362,69 +337,128 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _run(args, ctx: DistributedContext) -> int:
-    from tqdm.auto import tqdm
+    """The command, step by step: the data, the model, the optimiser and its schedule, the training steps;
+    then every rank's fingerprint (if asked for), rank 0's evaluation and checkpoint, and a last meeting."""
+    tokenizer, train_data, test_data = _load_data(args)
+    model = _model_on_device(args, ctx)
+    plan = _plan(args, ctx, train_data)
+    optimizer, scheduler = _build_optimizer(model, args, plan)
+    _say(ctx, _header(args, ctx, plan))
+    run = _train(model, train_data, optimizer, scheduler, args, ctx, plan)
+    if args.fingerprint:
+        _write_fingerprint(model, args.out, ctx)
+    if ctx.is_main:
+        _evaluate_and_save(model, tokenizer, test_data, args, ctx, plan, run)
+    if ctx.distributed:
+        import torch.distributed as dist
 
-    from .data import bucketed_index_batches, lengths_of, trim_padding
-    from ..evaluation import best_constant
+        dist.barrier()  # nobody leaves before rank 0 has saved
+    return 0
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the flags come to once the recipe's defaults are filled in."""
+
+    warmup: int
+    head_lr: float
+    global_batch: int
+    train_sentences: int
+
+
+@dataclass(frozen=True)
+class _TrainingRun:
+    losses: list[float]
+    learning_rates: list[float]
+    seconds: float
+
+
+def _say(ctx: DistributedContext, *parts) -> None:
+    if ctx.is_main:  # one voice: rank 0 prints, the others work quietly
+        print(*parts, flush=True)
+
+
+def _load_data(args):
+    """The tokenizer and the tokenized training and test sentences (:func:`make_data`)."""
     from ..models.pretrained import load_tokenizer
-    from .schedules import get_scheduler
-    from .loop import training_step
-
-    def say(*parts):
-        if ctx.is_main:
-            print(*parts, flush=True)
 
     tokenizer = load_tokenizer(None if args.tiny else args.encoder)
     train_data, test_data = make_data(tokenizer, args.train_size, args.test_size, args.max_length)
+    return tokenizer, train_data, test_data
+
+
+def _model_on_device(args, ctx: DistributedContext) -> torch.nn.Module:
     # The same seed on every rank: same initial head. (DDP would copy rank 0's weights anyway; the seed makes
     # the single-process run reproducible, and the same as the notebook's.)
     torch.manual_seed(args.seed)
-    model = build_model(args.tiny, args.encoder, args.dropout).to(ctx.device)
+    return build_model(args.tiny, args.encoder, args.dropout).to(ctx.device)
 
+
+def _plan(args, ctx: DistributedContext, train_data: dict) -> _Plan:
+    """The warmup, the head's rate and the global batch, from the flags or the recipe's defaults."""
     # 10 % of the steps by default, but never every step: the warmup starts at lr 0, so a one-step run
     # with one warmup step would train at lr 0 only.
     warmup = args.warmup_steps if args.warmup_steps is not None else min(math.ceil(0.1 * args.steps), args.steps - 1)
     head_lr = args.head_lr if args.head_lr is not None else 10 * args.lr
-    groups = head_and_encoder_groups(model, args.lr, head_lr, args.weight_decay)
+    sentences = len(train_data["input_ids"])
+    global_batch = args.batch_size * ctx.world_size
+    if sentences < global_batch:
+        raise ValueError(f"--train-size {sentences} is too small for {ctx.world_size} process(es) x "
+                         f"--batch-size {args.batch_size}")
+    return _Plan(warmup, head_lr, global_batch, sentences)
+
+
+def _build_optimizer(model: torch.nn.Module, args, plan: _Plan):
+    """AdamW over the head and encoder groups (:func:`head_and_encoder_groups`), and the linear schedule."""
+    from .schedules import get_scheduler
+
+    groups = head_and_encoder_groups(model, args.lr, plan.head_lr, args.weight_decay)
     try:  # torch's fused kernel: the update of course_lib.training.optim.AdamW in one pass per tensor (notebook 11)
         optimizer = torch.optim.AdamW(groups, lr=args.lr, fused=True)
     except (RuntimeError, ValueError, TypeError):  # no fused kernel for this torch, device or dtype
         optimizer = torch.optim.AdamW(groups, lr=args.lr)
-    scheduler = get_scheduler("linear", optimizer, num_warmup_steps=warmup, num_training_steps=args.steps)
+    scheduler = get_scheduler("linear", optimizer, num_warmup_steps=plan.warmup, num_training_steps=args.steps)
+    return optimizer, scheduler
+
+
+def _header(args, ctx: DistributedContext, plan: _Plan) -> str:
+    name = "tiny random BERT" if args.tiny else (args.encoder or os.environ.get("COURSE_ENCODER") or "packaged MiniLM")
+    how = f"{ctx.world_size} processes ({ctx.backend}, {ctx.device.type})" if ctx.distributed else f"1 process ({ctx.device})"
+    return (f"course_lib.training.finetune: {name}, mean pooling | {plan.train_sentences} movie-review sentences | {how} | "
+            f"batch {args.batch_size} per process, {plan.global_batch} global, length-bucketed | {args.steps} steps, "
+            f"lr {args.lr:g} (head {plan.head_lr:g}), warmup {plan.warmup}")
+
+
+def _train(model: torch.nn.Module, train_data: dict, optimizer, scheduler, args, ctx: DistributedContext,
+           plan: _Plan) -> _TrainingRun:
+    """``args.steps`` optimizer steps on this rank's share of length-bucketed global batches."""
+    from tqdm.auto import tqdm
+
+    # The module, not the function: a test that counts training_step's calls replaces loop.training_step.
+    from . import loop
+    from .data import bucketed_index_batches, lengths_of, trim_padding
 
     if ctx.distributed:
         from torch.nn.parallel import DistributedDataParallel
 
         # device_ids: the one GPU this process owns; None on the CPU.
-        ddp_model = DistributedDataParallel(model, device_ids=[ctx.local_rank] if ctx.device.type == "cuda" else None)
-    else:
-        ddp_model = model
+        model = DistributedDataParallel(model, device_ids=[ctx.local_rank] if ctx.device.type == "cuda" else None)
 
     # Length-bucketed global batches of batch_size x world_size sentences, drawn from one seeded generator that
     # every rank holds (so every rank draws the same batches); each rank keeps its share (shard_batches) and
     # cuts it to its longest sentence. drop_last: every step sees the same number of sentences on every rank.
     lengths = lengths_of(train_data)
-    global_batch = args.batch_size * ctx.world_size
-    if len(lengths) < global_batch:
-        raise SystemExit(f"--train-size {len(lengths)} is too small for {ctx.world_size} process(es) x "
-                         f"--batch-size {args.batch_size}")
     generator = torch.Generator().manual_seed(args.seed)
     torch.manual_seed(args.seed)  # the dropout masks, as in the notebook's fine_tune
 
-    name = "tiny random BERT" if args.tiny else (args.encoder or os.environ.get("COURSE_ENCODER") or "packaged MiniLM")
-    how = f"{ctx.world_size} processes ({ctx.backend}, {ctx.device.type})" if ctx.distributed else f"1 process ({ctx.device})"
-    say(f"course_lib.training.finetune: {name}, mean pooling | {len(lengths)} movie-review sentences | {how} | batch "
-        f"{args.batch_size} per process, {global_batch} global, length-bucketed | {args.steps} steps, "
-        f"lr {args.lr:g} (head {head_lr:g}), warmup {warmup}")
-
     losses: list[float] = []
     lrs: list[float] = []
-    ddp_model.train()  # from_pretrained hands the model back in eval mode
+    model.train()  # from_pretrained hands the model back in eval mode
     progress = tqdm(total=args.steps, desc="fine-tuning", disable=None if ctx.is_main else True,
                     file=sys.stderr, dynamic_ncols=True)
     start = time.perf_counter()
     while len(losses) < args.steps:  # as many passes over the data as the steps need
-        passes = bucketed_index_batches(lengths, global_batch, generator=generator, drop_last=True)
+        passes = bucketed_index_batches(lengths, plan.global_batch, generator=generator, drop_last=True)
         for index in shard_batches(passes, ctx.world_size, ctx.rank):
             index = torch.tensor(index)
             batch = trim_padding({k: v[index] for k, v in train_data.items()})
@@ -432,53 +466,59 @@ def _run(args, ctx: DistributedContext) -> int:
             lrs.append(scheduler.get_last_lr()[0])  # the encoder's rate this step
             # The step of course_lib.training (exercise 11.1). Under DDP, the backward inside it averages
             # the gradients across ranks while it runs; clipping then sees the averaged gradients.
-            loss = training_step(ddp_model, batch, optimizer, scheduler, args.max_grad_norm)
-
-            # For the log only: the mean loss over all ranks' shares, i.e. the loss of the global batch.
-            logged = torch.tensor(loss, device=ctx.device)
-            if ctx.distributed:
-                import torch.distributed as dist
-
-                dist.all_reduce(logged, op=dist.ReduceOp.SUM)
-                logged /= ctx.world_size
-            losses.append(logged.item())
+            loss = loop.training_step(model, batch, optimizer, scheduler, args.max_grad_norm)
+            losses.append(_mean_over_ranks(loss, ctx))
             progress.update(1)
             step = len(losses)
-            if step % args.log_every == 0 or step == args.steps:
+            if (step % args.log_every == 0 or step == args.steps) and ctx.is_main:
                 message = f"step {step:>4}/{args.steps}  loss {losses[-1]:.4f}  lr {lrs[-1]:.2e}"
-                if ctx.is_main:
-                    tqdm.write(message, file=sys.stdout)  # prints above the bar instead of through it
+                tqdm.write(message, file=sys.stdout)  # prints above the bar instead of through it
             if step == args.steps:
                 break
     progress.close()
-    seconds = time.perf_counter() - start
+    return _TrainingRun(losses, lrs, time.perf_counter() - start)
 
-    out = Path(args.out)
-    if args.fingerprint:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / f"fingerprint-rank{ctx.rank}.txt").write_text(weights_fingerprint(model) + "\n")
-    if ctx.is_main:
-        accuracy = evaluate(model, test_data, ctx.device)
-        constant = best_constant(test_data["labels"]).score
-        save_checkpoint(model, out, tokenizer)
-        metrics = {
-            "steps": args.steps, "world_size": ctx.world_size, "batch_size_per_process": args.batch_size,
-            "global_batch_size": global_batch, "lr": args.lr, "head_lr": head_lr, "warmup_steps": warmup,
-            "weight_decay": args.weight_decay, "max_length": args.max_length, "seed": args.seed, "tiny": args.tiny,
-            "train_sentences": len(lengths), "losses": losses, "learning_rates": lrs,
-            "held_out_accuracy": accuracy, "held_out_sentences": len(test_data["labels"]),
-            "best_constant_accuracy": constant, "train_seconds": round(seconds, 2),
-        }
-        (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
-        say(f"trained {args.steps} steps in {seconds:.1f} s; loss {losses[0]:.4f} -> {losses[-1]:.4f}; "
-            f"held-out accuracy {accuracy:.3f} on {len(test_data['labels'])} test sentences "
-            f"(best constant on them {constant:.3f})")
-        say(f"saved the fine-tuned model to {out}/ (config.json, model.safetensors, tokenizer, metrics.json)")
+
+def _mean_over_ranks(loss: float, ctx: DistributedContext) -> float:
+    """For the log only: the mean loss over all ranks' shares, i.e. the loss of the global batch."""
+    logged = torch.tensor(loss, device=ctx.device)
     if ctx.distributed:
         import torch.distributed as dist
 
-        dist.barrier()  # nobody leaves before rank 0 has saved
-    return 0
+        dist.all_reduce(logged, op=dist.ReduceOp.SUM)
+        logged /= ctx.world_size
+    return logged.item()
+
+
+def _write_fingerprint(model: torch.nn.Module, out, ctx: DistributedContext) -> None:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"fingerprint-rank{ctx.rank}.txt").write_text(weights_fingerprint(model) + "\n")
+
+
+def _evaluate_and_save(model: torch.nn.Module, tokenizer, test_data: dict, args, ctx: DistributedContext,
+                       plan: _Plan, run: _TrainingRun) -> None:
+    """Rank 0: held-out accuracy next to the best constant, the checkpoint, and metrics.json."""
+    from ..evaluation import best_constant
+
+    out = Path(args.out)
+    accuracy = evaluate(model, test_data, ctx.device)
+    constant = best_constant(test_data["labels"]).score
+    save_checkpoint(model, out, tokenizer)
+    metrics = {
+        "steps": args.steps, "world_size": ctx.world_size, "batch_size_per_process": args.batch_size,
+        "global_batch_size": plan.global_batch, "lr": args.lr, "head_lr": plan.head_lr, "warmup_steps": plan.warmup,
+        "weight_decay": args.weight_decay, "max_length": args.max_length, "seed": args.seed, "tiny": args.tiny,
+        "train_sentences": plan.train_sentences, "losses": run.losses, "learning_rates": run.learning_rates,
+        "held_out_accuracy": accuracy, "held_out_sentences": len(test_data["labels"]),
+        "best_constant_accuracy": constant, "train_seconds": round(run.seconds, 2),
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    losses = run.losses
+    _say(ctx, f"trained {args.steps} steps in {run.seconds:.1f} s; loss {losses[0]:.4f} -> {losses[-1]:.4f}; "
+              f"held-out accuracy {accuracy:.3f} on {len(test_data['labels'])} test sentences "
+              f"(best constant on them {constant:.3f})")
+    _say(ctx, f"saved the fine-tuned model to {out}/ (config.json, model.safetensors, tokenizer, metrics.json)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""A minimal, readable fine-tuning loop, and the measurements the fine-tuning notebooks make.
+"""A minimal, readable fine-tuning loop, and the one way to get a model's predictions.
 
 Deliberately small: no mixed precision, no gradient accumulation, no callbacks. Everything that
 happens in a step is on the screen in :func:`train`, so a learner can read it in one go:
@@ -6,8 +6,9 @@ happens in a step is on the screen in :func:`train`, so a learner can read it in
     batch -> model(**batch) -> out.loss -> backward -> clip -> optimizer.step -> scheduler.step -> zero_grad
 
 That step is one function, :func:`training_step` (exercise 11.1 asks for it), shared by :func:`train`
-and by the fine-tuning command (:mod:`course_lib.training.finetune`); :func:`predict` and :func:`accuracy` are the
-one evaluation path of both.
+and by the fine-tuning command (:mod:`course_lib.training.finetune`). :func:`predict` is the one
+prediction path of the chapters, the capstone and the command; :func:`course_lib.evaluation.accuracy`
+scores what it returns. Both take their batches from :mod:`course_lib.training.data`.
 
 The data is a dict of equally long tensors (what ``course_lib.task_data.*.encode`` returns);
 the first dimension indexes examples (questions, for multiple choice).
@@ -23,31 +24,18 @@ writes its own AdamW in notebook 09, and notebook 11 compares the two.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterator, Mapping
 
 import torch
 
-from ..losses import IGNORE_INDEX
+from .._checks import check_integer, check_positive
+from .data import batches, is_right_padded, num_examples, padded_batches
 
-__all__ = ["batches", "training_step", "train", "predict", "accuracy", "saved_tensor_bytes"]
+__all__ = ["training_step", "train", "predict", "saved_tensor_bytes"]
 
-
-def _check_positive_int(name: str, value, smallest: int = 1) -> None:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < smallest:
-        raise ValueError(f"{name} must be an integer >= {smallest}, got {value!r}")
-
-
-def _check_max_grad_norm(max_grad_norm) -> None:
-    # clip_grad_norm_ scales every gradient by max_norm / norm: a negative max_norm flips the
-    # gradients (the step climbs the loss), 0 wipes them. None is how to switch clipping off.
-    if max_grad_norm is None:
-        return
-    if not isinstance(max_grad_norm, numbers.Real) or isinstance(max_grad_norm, bool) or not max_grad_norm > 0:
-        raise ValueError(
-            f"max_grad_norm must be a positive number (or None for no clipping), got {max_grad_norm!r}: "
-            "a negative norm would flip the gradients and the step would climb the loss"
-        )
+# What predict puts where a per-token output (token logits, hidden states) has no position because its batch
+# was cut shorter: transformers' Trainer pads the predictions of batches of different lengths with -100 too.
+PADDED_OUTPUT = -100.0
 
 
 def _check_model(model) -> None:
@@ -55,36 +43,12 @@ def _check_model(model) -> None:
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
 
-def _num_examples(data: dict) -> int:
-    if not isinstance(data, Mapping):
-        raise TypeError(
-            f"data must be a dict of tensors (input_ids, attention_mask, labels, ...), got {type(data).__name__}"
-        )
-    for key, value in data.items():
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"data[{key!r}] must be a torch.Tensor, got {type(value).__name__}")
-        if value.dim() == 0:
-            raise ValueError(f"data[{key!r}] is a 0-d tensor: its first dimension must index the examples")
-    sizes = {k: len(v) for k, v in data.items()}
-    if not sizes:
-        raise ValueError("data is empty: expected a dict of tensors such as input_ids, attention_mask, labels")
-    if len(set(sizes.values())) != 1:
-        raise ValueError(f"every tensor in data must have the same first dimension, got {sizes}")
-    return next(iter(sizes.values()))
-
-
-def batches(data: dict, batch_size: int, shuffle: bool = False, generator: torch.Generator | None = None,
-            drop_last: bool = False) -> Iterator[dict]:
-    """Yield ``batch_size`` examples at a time from a dict of tensors, in order or shuffled."""
-    if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
-    n = _num_examples(data)
-    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
-    for start in range(0, n, batch_size):
-        index = order[start : start + batch_size]
-        if drop_last and len(index) < batch_size:
-            return
-        yield {k: v[index] for k, v in data.items()}
+def _check_max_grad_norm(max_grad_norm) -> None:
+    # clip_grad_norm_ scales every gradient by max_norm / norm: a negative max_norm flips the
+    # gradients (the step climbs the loss), 0 wipes them. None is how to switch clipping off.
+    if max_grad_norm is not None:
+        check_positive("max_grad_norm", max_grad_norm, why="a negative norm would flip the gradients and the step "
+                       "would climb the loss, 0 would wipe them; pass None for no clipping")
 
 
 def training_step(model: torch.nn.Module, batch: dict, optimizer: torch.optim.Optimizer, scheduler=None,
@@ -142,10 +106,10 @@ def train(
     far away. ``scheduler`` (optional) is stepped after every optimizer step. The data order depends only on ``seed``.
     """
     _check_model(model)
-    _check_positive_int("steps", steps)
-    _check_positive_int("batch_size", batch_size)
+    check_integer("steps", steps, 1)
+    check_integer("batch_size", batch_size, 1)
     _check_max_grad_norm(max_grad_norm)
-    n = _num_examples(data)
+    n = num_examples(data)
     if "labels" not in data:
         raise ValueError("train needs data['labels']: without labels the model returns no loss")
     if batch_size > n:
@@ -155,8 +119,7 @@ def train(
             f"use batch_size <= {n}"
         )
     if optimizer is None:
-        if not isinstance(lr, numbers.Real) or isinstance(lr, bool) or not lr > 0:
-            raise ValueError(f"lr must be a positive number, got {lr!r}")
+        check_positive("lr", lr)
         optimizer = default_optimizer(model, lr, weight_decay)
     elif not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
@@ -173,58 +136,86 @@ def train(
 
 
 @torch.no_grad()
-def predict(model: torch.nn.Module, data: dict, batch_size: int = 64, output: str = "logits",
+def predict(model: torch.nn.Module, data: Mapping, batch_size: int = 128, output: str = "logits",
             device: torch.device | str | None = None) -> torch.Tensor:
-    """The model's ``output`` (logits by default) for every example, in eval mode (dropout off),
-    without building a graph. Labels in ``data`` are not passed to the model. With ``device``, each
-    batch is moved there and the result comes back on the CPU."""
+    """The model's ``output`` (logits by default) for every example of ``data``, in the order of ``data``.
+
+    In eval mode (dropout off; the model's mode is restored afterwards), without building a graph; the
+    labels in ``data`` are not passed to the model. With ``device``, each batch is moved there and the
+    result comes back on the CPU.
+
+    With a right-padded ``attention_mask [N, T]`` (what ``task_data...encode`` returns) the examples go
+    longest first, in batches cut to their longest sentence (:func:`course_lib.training.data.padded_batches`):
+    the model computes on real tokens instead of padding, and the rows are put back in the order of
+    ``data``. The numbers are those of one pass over the full, padded tensors, up to float rounding.
+    Other data (no mask, multiple choice ``[N, C, T]``, cached vectors) goes in order, uncut.
+
+    A per-token output (token logits ``[N, T, C]``, hidden states) comes back as wide as the longest
+    example; positions that a shorter batch did not have hold -100, as in transformers' Trainer.
+    """
     _check_model(model)
-    if _num_examples(data) == 0:
-        raise ValueError("data has 0 examples: nothing to predict")
+    check_integer("batch_size", batch_size, 1)
+    inputs = _model_inputs(data)
     was_training = model.training
     model.eval()
+    try:
+        parts, rows = [], []
+        for index, batch in _prediction_batches(inputs, batch_size):
+            if device is not None:
+                batch = {k: v.to(device) for k, v in batch.items()}
+            value = getattr(model(**batch), output, None)
+            if not isinstance(value, torch.Tensor):
+                raise ValueError(f"the model's output has no tensor field {output!r} (e.g. 'logits')")
+            parts.append(value.cpu() if device is not None else value)
+            rows.append(index)
+    finally:
+        model.train(was_training)
+    return _in_data_order(parts, rows)
+
+
+def _model_inputs(data: Mapping) -> dict:
+    """``data`` without its labels, checked: at least one model input and one example."""
+    n = num_examples(data)
     inputs = {k: v for k, v in data.items() if k != "labels"}
-    parts = []
+    if not inputs:
+        raise ValueError("data has no model inputs: expected a dict with input_ids (and attention_mask)")
+    if n == 0:
+        raise ValueError("data has 0 examples: nothing to predict")
+    return inputs
+
+
+def _prediction_batches(inputs: dict, batch_size: int) -> Iterator[tuple[torch.Tensor, dict]]:
+    """(positions in ``inputs``, batch) pairs: longest first and cut where the padding allows, else in order."""
+    mask = inputs.get("attention_mask")
+    if mask is not None and mask.dim() == 2 and is_right_padded(mask):
+        for batch in padded_batches(inputs, batch_size):
+            yield batch.pop("index"), batch
+        return
+    # No right-padded [N, T] mask: no column is padding in every row for sure, so the plain batches, in order.
+    start = 0
     for batch in batches(inputs, batch_size):
-        if device is not None:
-            batch = {k: v.to(device) for k, v in batch.items()}
-        out = model(**batch)
-        value = getattr(out, output, None)
-        if not isinstance(value, torch.Tensor):
-            raise ValueError(f"the model's output has no tensor field {output!r}")
-        parts.append(value.cpu() if device is not None else value)
-    model.train(was_training)
-    return torch.cat(parts)
+        size = len(next(iter(batch.values())))
+        yield torch.arange(start, start + size), batch
+        start += size
 
 
-def _hits(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """True/False per scored position (label not -100): is the highest logit the label?"""
-    for name, value in (("logits", logits), ("labels", labels)):
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-    if logits.dim() == 0 or logits.shape[0] != (labels.shape[0] if labels.dim() else -1):
-        raise ValueError(
-            f"{logits.shape[0] if logits.dim() else 0} predictions but "
-            f"{labels.shape[0] if labels.dim() else 0} labels"
-        )
-    if logits.dim() != labels.dim() + 1 or tuple(logits.shape[:-1]) != tuple(labels.shape):
-        raise ValueError(
-            f"logits {tuple(logits.shape)} must have one more dimension than labels {tuple(labels.shape)} "
-            "(the scores of every class, last): [batch, num_classes] with labels [batch], or "
-            "[batch, seq_len, num_classes] with labels [batch, seq_len]"
-        )
-    if labels.is_floating_point():
-        raise ValueError(f"labels must be integer class ids, got dtype {labels.dtype}")
-    keep = labels != IGNORE_INDEX
-    if not bool(keep.any()):
-        raise ValueError("every label is -100 (ignored): there is nothing to score")
-    return logits.argmax(-1)[keep] == labels[keep]
-
-
-def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
-    """Share of scored positions whose highest logit is the labelled class (or choice); positions
-    labelled -100 (padding, sub-word pieces) are left out, as the losses leave them out."""
-    return _hits(logits, labels).float().mean().item()
+def _in_data_order(parts: list[torch.Tensor], rows: list[torch.Tensor]) -> torch.Tensor:
+    """The batches' outputs, each row put back where its example sits in the data."""
+    first = parts[0]
+    n = sum(len(index) for index in rows)
+    if all(part.shape[1:] == first.shape[1:] for part in parts):
+        result = first.new_empty((n, *first.shape[1:]))
+        for index, part in zip(rows, parts):
+            result[index] = part
+        return result
+    # Per-token outputs of batches cut to different lengths: as wide as the widest, the rest PADDED_OUTPUT.
+    if any(part.dim() < 2 or part.shape[2:] != first.shape[2:] for part in parts):
+        raise ValueError(f"the batches' outputs have shapes that do not fit together: "
+                         f"{sorted({tuple(part.shape[1:]) for part in parts})}")
+    result = first.new_full((n, max(part.shape[1] for part in parts), *first.shape[2:]), PADDED_OUTPUT)
+    for index, part in zip(rows, parts):
+        result[index, : part.shape[1]] = part
+    return result
 
 
 def saved_tensor_bytes(model: torch.nn.Module, inputs: dict, count_parameters: bool = False) -> int:
