@@ -17,14 +17,13 @@ from transformers import BertConfig
 
 import course_lib
 from course_lib import losses
-from course_lib.training import finetune
+from course_lib.evaluation import accuracy
+from course_lib.notebook.parity import ParityReport, parity_report
+from course_lib.task_data import corpus
+from course_lib.training import finetune, predict, train, training_step
 from course_lib.training.masking import mask_tokens
 from course_lib.training.optim import AdamL2, AdamW, LegacyTransformersAdamW, param_groups
-from course_lib.notebook.parity import ParityReport, parity_report
 from course_lib.training.schedules import get_scheduler
-from course_lib.task_data import corpus
-from course_lib.evaluation import accuracy
-from course_lib.training import predict, train, training_step
 
 
 def small(**overrides) -> BertConfig:
@@ -664,8 +663,8 @@ def test_squad_metrics_takes_a_bare_string_as_the_one_gold_answer():
 
 
 def test_task_data_refuses_a_bool_count_and_string_labels():
-    from course_lib.task_data import classification, ner, qa
     from course_lib.models.token_classification import tokenize_and_align_labels
+    from course_lib.task_data import classification, ner, qa
 
     for make in (classification.sentiment, classification.similarity, ner.make_ner_data, qa.make_qa_data):
         with pytest.raises(ValueError, match=r"n must be an integer >= [01], got True: the number of"):

@@ -5,10 +5,10 @@ import pytest
 import torch
 
 from course_lib import BertForSequenceClassification
-from course_lib.training.data import bucketed_batches, trim_padding
-from course_lib.training.frozen import cache_lower_layers, cache_lower_layers_by_length, drop_lower_layers
 from course_lib.models.pooling import BertForMeanPooledClassification
 from course_lib.training import predict
+from course_lib.training.data import bucketed_batches, trim_padding
+from course_lib.training.frozen import cache_lower_layers, cache_lower_layers_by_length, drop_lower_layers
 from helpers import tiny_config
 
 

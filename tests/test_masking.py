@@ -4,8 +4,8 @@ import pytest
 import torch
 from transformers import DataCollatorForLanguageModeling
 
-from course_lib.training.masking import mask_tokens, masking_shares, special_tokens_mask
 from course_lib.models.pretrained import load_tokenizer
+from course_lib.training.masking import mask_tokens, masking_shares, special_tokens_mask
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import torch
 import transformers
 
 import course_lib
-from course_lib.notebook.parity import ParityReport, parity_report
 from course_lib.models.pretrained import adapt_state_dict, load_pretrained, packaged_encoder_dir
+from course_lib.notebook.parity import ParityReport, parity_report
 from helpers import ours_from, random_batch, reference_model, tiny_config
 
 

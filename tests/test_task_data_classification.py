@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from course_lib import BertForMultipleChoice, BertForSequenceClassification
+from course_lib.evaluation import accuracy
 from course_lib.models.pretrained import load_tokenizer
 from course_lib.task_data import classification as data
-from course_lib.evaluation import accuracy
 from course_lib.training import batches, predict, saved_tensor_bytes, train
 from helpers import tiny_config
 

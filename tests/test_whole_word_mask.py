@@ -14,8 +14,8 @@ import torch
 import transformers
 from transformers import BertTokenizerFast
 
-from course_lib.training.masking import whole_word_mask
 from course_lib.models.pretrained import load_tokenizer
+from course_lib.training.masking import whole_word_mask
 
 Collator = getattr(transformers, "DataCollatorForWholeWordMask", None)
 # 4.57 warns that the collator is deprecated (it was removed in 5.x): expected here, not a problem of ours.

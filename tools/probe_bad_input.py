@@ -479,11 +479,11 @@ def schedule_cases() -> list[Case]:
 
 def data_cases(tok) -> list[Case]:
     from course_lib import evaluation, task_data, training
-    from course_lib.training import masking
     from course_lib.models.question_answering import encode_qa_examples, squad_metrics
+    from course_lib.models.token_classification import tokenize_and_align_labels
     from course_lib.task_data import classification as cls_data
     from course_lib.task_data import ner, qa
-    from course_lib.models.token_classification import tokenize_and_align_labels
+    from course_lib.training import masking
     C = []
     add = lambda area, name, fn, hints=(), expect=RAISES, ref=None: C.append(Case(area, name, fn, expect, hints, ref))  # noqa: E731
     # task data generators
