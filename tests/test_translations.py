@@ -4,27 +4,49 @@ one, a code cell whose "translation" changes code, or a glossary term used incon
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import functools
+import importlib
+import re
+import tokenize
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("nbconvert", reason="the Chinese edition is checked in the course environment (.venv)")
 import nbformat  # noqa: E402  (after the skip: .venv-hf4 has no notebook tools)
+import torch  # noqa: E402
+
+import course_lib.exercises as exercises  # noqa: E402
+from tools import colab, translate  # noqa: E402  (after the skip)
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-spec = importlib.util.spec_from_file_location("translate", ROOT / "tools" / "translate.py")
-translate = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(translate)
 
 CHAPTERS = translate.chapters()
+# A checker's verdict as it prints it in English (in Chinese it reads "[PASS] 练习 2.1：...").
+ENGLISH_VERDICT = re.compile(r"^\[(PASS|TRY AGAIN|NOT YET)\] Exercise \d+\.\d+: ", re.M)
+# The one argument the Chinese set-up cell's call adds: `language="zh-CN"` (after a comma, if it is not alone).
+LANGUAGE_ARGUMENT = [(tokenize.NAME, "language"), (tokenize.OP, "="), (tokenize.STRING, f'"{translate.LANGUAGE}"')]
+
+
+def without_the_language_argument(tokens: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The set-up cell's tokens with its call's `language="zh-CN"` (and the comma before it) taken out; the
+    tokens as they are where it has none (then the comparison with the English fails)."""
+    for at in range(len(tokens) - len(LANGUAGE_ARGUMENT) + 1):
+        if tokens[at: at + len(LANGUAGE_ARGUMENT)] == LANGUAGE_ARGUMENT:
+            start = at - 1 if tokens[at - 1] == (tokenize.OP, ",") else at
+            return tokens[:start] + tokens[at + len(LANGUAGE_ARGUMENT):]
+    return tokens
+
+
+def stream_lines(nb):
+    """Every line the notebook's code cells printed (stream outputs)."""
+    return [line for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+            if output.get("output_type") == "stream" for line in output.text.split("\n")]
 
 
 def test_the_committed_chinese_edition_is_complete_and_in_sync():
     problems = translate.sync_problems()
-    assert not problems, "\n".join(problems[:40]) + "\nrun: python tools/translate.py (after translating)"
+    assert not problems, "\n".join(problems[:40]) + "\nrun: python -m tools.translate (after translating)"
 
 
 def test_every_chapter_and_solutions_notebook_has_a_chinese_edition():
@@ -36,16 +58,26 @@ def test_every_chapter_and_solutions_notebook_has_a_chinese_edition():
 
 @pytest.mark.parametrize("folder", ["notebooks", "solutions"])
 def test_chinese_notebooks_have_the_english_code_and_outputs(folder):
-    """Only prose (and comments) differ: so nbval's run of the English notebooks checks the Chinese ones too."""
+    """Only prose (and comments) differ, and two things the Chinese checkers need: the set-up cell's call passes
+    `language="zh-CN"`, and the checkers' verdict lines read as they print them in Chinese (the English output
+    through translate.translated_outputs, nothing else changed). So nbval's run of the English notebooks checks
+    the Chinese ones too."""
     for zh_path in sorted((ROOT / translate.LANGUAGE / folder).glob("*.ipynb")):
         en = nbformat.read(ROOT / folder / zh_path.name, as_version=4)
         zh = nbformat.read(zh_path, as_version=4)
         assert [c.cell_type for c in zh.cells] == [c.cell_type for c in en.cells], zh_path.name
+        setup = next(index for index, c in enumerate(en.cells) if c.cell_type == "code")
         for index, (a, b) in enumerate(zip(en.cells, zh.cells)):
             if a.cell_type != "code":
                 continue
-            assert b.outputs == a.outputs, f"{zh_path.name} cell {index}: outputs differ from the English"
-            assert translate.code_tokens(b.source) == translate.code_tokens(a.source), f"{zh_path.name} cell {index}"
+            assert b.outputs == translate.translated_outputs(a.outputs), \
+                f"{zh_path.name} cell {index}: outputs differ from the English (verdict lines aside)"
+            tokens = translate.code_tokens(b.source)
+            if index == setup:
+                assert LANGUAGE_ARGUMENT[0] not in translate.code_tokens(a.source), f"{zh_path.name}: English set-up"
+                assert without_the_language_argument(tokens) != tokens, f"{zh_path.name}: no language= in the set-up"
+                tokens = without_the_language_argument(tokens)
+            assert tokens == translate.code_tokens(a.source), f"{zh_path.name} cell {index}"
         prose = "".join(c.source for c in zh.cells if c.cell_type == "markdown")
         chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in prose)
         assert chinese > len(prose) / 10, f"{zh_path.name}: its prose is not Chinese ({chinese} of {len(prose)} characters)"
@@ -132,3 +164,118 @@ def test_chinese_guides_carry_every_command_of_the_english_and_link_both_ways(en
         (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
     assert Path(english).name in zh, f"{chinese} should link back to {english}"
     assert not translate.glossary_problems(chinese, zh)
+
+
+# --- the set-up cell's language and the checkers' verdicts in the Chinese edition ---------------------------
+
+
+@pytest.mark.parametrize("english, chinese", [
+    ("setup_notebook()", 'setup_notebook(language="zh-CN")'),
+    ("setup_notebook(threads=1)  # tiny models, one thread", 'setup_notebook(threads=1, language="zh-CN")  # tiny models, one thread'),
+    ("setup_notebook(seed=3,)", 'setup_notebook(seed=3, language="zh-CN")'),
+    ('setup_notebook(language="en")  # 中文', 'setup_notebook(language="zh-CN")  # 中文'),
+])
+def test_the_chinese_set_up_call_carries_its_language_once(english, chinese):
+    assert colab.setup_call(english, "zh-CN") == chinese
+    assert colab.setup_call(chinese, "zh-CN") == chinese  # stamping twice changes nothing
+    assert colab.setup_call(english, "en") == english  # the English edition as it is
+    with pytest.raises(ValueError, match="not one setup_notebook"):
+        colab.setup_call("print('set up')", "zh-CN")
+
+
+@pytest.mark.parametrize("folder", ["notebooks", "solutions"])
+def test_every_committed_verdict_reads_in_chinese_in_the_chinese_edition(folder):
+    """Each verdict line the English notebooks' outputs hold has a Chinese line (the checkers' own tables say
+    it), and the Chinese edition holds no English verdict: a learner sees what the checker prints when they run
+    the cell."""
+    verdicts = 0
+    for en_path in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb")):
+        english = [line for line in stream_lines(nbformat.read(en_path, as_version=4)) if ENGLISH_VERDICT.match(line)]
+        for line in english:
+            chinese = exercises.verdict_in_language(line, translate.LANGUAGE)
+            assert chinese is not None and chinese != line, f"{en_path.name}: no Chinese for {line!r}"
+            assert chinese.startswith(line[:line.index("]") + 1] + " 练习 "), chinese
+        verdicts += len(english)
+        zh = nbformat.read(ROOT / translate.LANGUAGE / folder / en_path.name, as_version=4)
+        left = [line for line in stream_lines(zh) if ENGLISH_VERDICT.match(line)]
+        assert not left, f"{translate.LANGUAGE}/{folder}/{en_path.name} shows English verdicts: {left}"
+    assert verdicts >= len(CHAPTERS)  # the notebooks' template cells, the solutions' passes: some are there
+
+
+def _recorded_checks(module) -> list:
+    """Every Check a chapter's checkers build (run_check replaced by a recorder, as in test_checker_messages)."""
+    built = []
+
+    def record(fn, check, *, print_verdict=False):
+        built.append(check)
+        return exercises.Verdict(check.exercise, "try again", "recorded", reason="differs")
+
+    def my_answer(*args, **kwargs):
+        return 0
+
+    original, module.run_check = module.run_check, record
+    try:
+        for name in [name for name in module.__all__ if name.startswith("check_")]:
+            getattr(module, name)(my_answer, print_verdict=False)
+    finally:
+        module.run_check = original
+    return built
+
+
+@pytest.mark.parametrize("chapter", [f"ch{number:02d}" for number in range(len(CHAPTERS))])
+def test_a_verdict_translates_to_what_the_checker_prints_in_chinese(chapter, monkeypatch):
+    """verdict_in_language(English line) is, character for character, the line the checker prints under
+    COURSE_LANGUAGE=zh-CN: for the standard answers (nothing, a value, the template, an exception, answers of
+    the wrong kind, with the chapter hooks they reach) and for a pass (the reference itself)."""
+    module = importlib.import_module(f"course_lib.exercises.{chapter}")
+
+    def returns(value):
+        def my_answer(*args, **kwargs):
+            return value
+        return my_answer
+
+    def my_broken(*args, **kwargs):
+        return 1 / 0
+
+    def my_template(*args, **kwargs):
+        ...
+
+    def both(run) -> tuple[str, str]:
+        monkeypatch.setenv("COURSE_LANGUAGE", "en")
+        english = str(run())
+        monkeypatch.setenv("COURSE_LANGUAGE", translate.LANGUAGE)
+        return english, str(run())
+
+    runs = [functools.partial(getattr(module, name), answer, print_verdict=False)
+            for name in module.__all__ if name.startswith("check_")
+            for answer in (None, 0.5, my_template, returns(None), returns("abc"), returns(torch.tensor(2.0)),
+                           my_broken)]
+    runs += [functools.partial(exercises.run_check, check.reference, check) for check in _recorded_checks(module)]
+    passes = 0
+    for run in runs:
+        english, chinese = both(run)
+        assert exercises.verdict_in_language(english, translate.LANGUAGE) == chinese, english
+        passes += english.startswith("[PASS]")
+    assert passes, f"{chapter}: no pass was checked"
+
+
+def test_other_lines_stay_and_an_unknown_verdict_is_reported(tmp_path):
+    """Only verdict lines change; one no table says stays English, and the generated notebook names it."""
+    unknown = "[PASS] Exercise 2.1: your answer is lovely."
+    other = ["loss 0.6931", "[PASS] Exercise 2.1 was here", "Exercise 2.1: a note", ""]
+    for line in other:
+        assert exercises.verdict_in_language(line, translate.LANGUAGE) == line
+    assert exercises.verdict_in_language(unknown, translate.LANGUAGE) is None
+    known = "[NOT YET] Exercise 2.1: `my_mlm_loss` is still the empty template. Replace the `...` with your code and " \
+            "run the cell again."
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("check(fn)", id="cccc3333")]
+    text = "\n".join([other[0], known, unknown, ""])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
+                           nbformat.v4.new_output("execute_result", data={"text/plain": known}, execution_count=1)]
+    outputs = translate.translated_outputs(nb.cells[0].outputs)
+    assert outputs[0].text.split("\n") == [other[0], "[NOT YET] 练习 2.1：`my_mlm_loss` 还是空模板。把 `...` 换成你的代码，"
+                                          "然后重新运行这一格。", unknown, ""]
+    assert outputs[1] == nb.cells[0].outputs[1] and nb.cells[0].outputs[0].text == text  # the English kept
+    nb.cells[0].outputs = outputs
+    assert translate.english_verdicts(nb) == [f"cell cccc3333: {unknown}"]

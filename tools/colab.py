@@ -75,7 +75,8 @@ FETCH_DATA = "    subprocess.run([sys.executable, \"-m\", \"course_lib.task_data
 SETUP_COMMENT = {
     "en": "# Set-up. Where course_lib is missing (Colab, or this notebook copied on its own), install it first;\n"
           "# where the course is installed (make lab, pip install -e .), this does nothing.\n",
-    "zh-CN": "# 准备环境。缺少 course_lib 时（在 Colab 中，或单独复制出来的这个笔记本），先安装它；\n"
+    "zh-CN": "# 准备环境。缺少 course_lib 时（在 Colab、魔搭 ModelScope 的 Notebook 中，或单独复制出来的这个笔记本），\n"
+             "# 先用 pip 从 PyPI 安装它（在国内，先给 pip 配置一个 PyPI 镜像：见 README.zh-CN 的“在国内运行”）；\n"
              "# 已经安装了课程时（make lab、pip install -e .），这一格什么也不做。\n",
 }
 SETUP_CELL = f'''{{comment}}import importlib.util, os, subprocess, sys
@@ -124,6 +125,26 @@ def embed_pictures_and_links(nb, language: str = "en") -> None:
         cell["attachments"] = attachments
 
 
+def setup_call(line: str, language: str) -> str:
+    """The set-up cell's ``setup_notebook(...)`` line in ``language``'s edition: a translated edition passes its
+    language (``setup_notebook(threads=1, language="zh-CN")``), so its exercise checkers answer in it, as the
+    edition's committed outputs do; the English line stays as it is. Stamping twice changes nothing."""
+    if language == "en":
+        return line
+    statement = ast.parse(line).body[0]
+    call = getattr(statement, "value", None)
+    if not isinstance(call, ast.Call) or getattr(call.func, "id", None) != "setup_notebook":
+        raise ValueError(f"the set-up cell's line {line!r} is not one setup_notebook(...) call")
+    code, argument = line.encode(), f'language="{language}"'.encode()  # ast's offsets: UTF-8 bytes
+    for keyword in call.keywords:
+        if keyword.arg == "language":  # already stamped (or another language): this edition's language
+            return (code[:keyword.col_offset] + argument + code[keyword.end_col_offset:]).decode("utf-8")
+    close = call.end_col_offset - 1  # the call's ")"
+    before = code[:close].rstrip()
+    separator = b"" if before.endswith(b"(") else b" " if before.endswith(b",") else b", "
+    return (before + separator + argument + code[close:]).decode("utf-8")
+
+
 def stamped(nb, folder: str, name: str, language: str = "en"):
     """The notebook with the current badge and set-up cell (a new object is not made: edited in place).
     ``folder`` is the notebook's folder in the repository (``notebooks``, ``zh-CN/notebooks``, ...)."""
@@ -142,7 +163,7 @@ def stamped(nb, folder: str, name: str, language: str = "en"):
     # keep the notebook's own call (for example setup_notebook(threads=1) and its comment)
     needs_data = any(DATA_MARKER in c.source for c in nb.cells if c is not setup)
     setup.source = SETUP_CELL.replace("{comment}", SETUP_COMMENT[language]).replace(
-        "{setup_call}", calls[-1].strip()).replace(
+        "{setup_call}", setup_call(calls[-1].strip(), language)).replace(
         "{fetch_data}\n", FETCH_DATA + "\n" if needs_data else "\n")
     return nb
 

@@ -15,14 +15,17 @@ When an English cell changes, its hash changes and the entry is *stale*: ``--che
 The generated notebooks (``zh-CN/notebooks/`` and ``zh-CN/solutions/``) have the English notebook's code
 cells, outputs and metadata as they are, and the translated prose: nbval needs no second run, and the
 site shows the same numbers in both languages. A translated code cell may differ from the English one in its
-comments only (checked token by token). The badge and set-up cell are stamped by ``tools/colab.py``.
+comments only (checked token by token). The badge and set-up cell are stamped by ``tools/colab.py`` (whose
+set-up call passes ``language="zh-CN"``, so the exercise checkers answer in Chinese); so the one change to the
+outputs is the checkers' verdict lines, as the checker prints them in Chinese (``translated_text``: the
+checkers' own tables, course_lib/exercises/messages_zh_CN.json; a verdict they cannot say fails ``--check``).
 
-    python tools/translate.py                 # write zh-CN/ from notebooks/, solutions/ and translations/
-    python tools/translate.py --check         # exit 1 if a translation is missing or stale, or zh-CN/ differs
-    python tools/translate.py --todo NN       # print the English cells of chapter NN still to translate
-    python tools/translate.py --todo NN --with-code   # ... and its code cells with comments
-    python tools/translate.py --skeleton NN   # start translations/zh-CN/NN_*.md with the English text to replace
-    python tools/translate.py --from DIR --out DIR2   # translate executed copies (make course)
+    python -m tools.translate                 # write zh-CN/ from notebooks/, solutions/ and translations/
+    python -m tools.translate --check         # exit 1 if a translation is missing or stale, or zh-CN/ differs
+    python -m tools.translate --todo NN       # print the English cells of chapter NN still to translate
+    python -m tools.translate --todo NN --with-code   # ... and its code cells with comments
+    python -m tools.translate --skeleton NN   # start translations/zh-CN/NN_*.md with the English text to replace
+    python -m tools.translate --from DIR --out DIR2   # translate executed copies (make course)
 """
 
 from __future__ import annotations
@@ -37,10 +40,12 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import colab  # noqa: E402  (the badge, the set-up cell, pictures and course links)
-import make_solutions  # noqa: E402  (the solutions notebooks' header cell)
-import output_folder  # noqa: E402  (an --out folder other than the checkout must be the tools' own)
+from course_lib.exercises import verdict_in_language  # the checkers' own tables, for their committed verdicts
+from tools import (
+    colab,  # the badge, the set-up cell, pictures and course links
+    make_solutions,  # the solutions notebooks' header cell
+    output_folder,  # an --out folder other than the checkout must be the tools' own
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "zh-CN"
@@ -140,7 +145,7 @@ def problems_for(chapter: Path) -> list[str]:
     for cell in nb.cells:
         entry = entries.get(cell.id)
         if cell.cell_type == "markdown" and entry is None:
-            found.append(f"{path.name}: cell {cell.id} is not translated (python tools/translate.py --todo {chapter.stem[:2]})")
+            found.append(f"{path.name}: cell {cell.id} is not translated (python -m tools.translate --todo {chapter.stem[:2]})")
             continue
         if entry is None:
             continue
@@ -161,6 +166,33 @@ def problems_for(chapter: Path) -> list[str]:
     return found
 
 
+def translated_text(text: str) -> str:
+    """Printed output as the Chinese edition shows it: each exercise checker's verdict line as the checker prints
+    it in Chinese (the edition's set-up cell calls setup_notebook(language="zh-CN")), every other line as it is.
+    A verdict line the checkers' tables cannot say stays English, and --check names it (english_verdicts)."""
+    return "\n".join(verdict_in_language(line, LANGUAGE) or line for line in text.split("\n"))
+
+
+def translated_outputs(outputs: list) -> list:
+    """A code cell's outputs in the Chinese edition: the English ones, their stream text through
+    :func:`translated_text` (a checker prints its verdict to stdout); every other output as it is."""
+    found = []
+    for output in outputs:
+        output = nbformat.from_dict(output)  # a copy: the English notebook keeps its own
+        if output.get("output_type") == "stream":
+            output.text = translated_text(output.text)
+        found.append(output)
+    return found
+
+
+def english_verdicts(nb) -> list[str]:
+    """The checkers' verdict lines in a generated notebook's outputs that stay English (no table translates
+    them: course_lib/exercises/messages_zh_CN.json lacks the sentence, or its entry is stale)."""
+    return [f"cell {cell.id}: {line}" for cell in nb.cells if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if output.get("output_type") == "stream"
+            for line in output.text.split("\n") if verdict_in_language(line, LANGUAGE) is None]
+
+
 def translated_chapter(english, entries: dict[str, tuple[str, str]], name: str):
     """The Chinese chapter: the English notebook with its prose replaced, stamped for zh-CN/notebooks."""
     nb = nbformat.from_dict(english)  # a copy: same cells, ids, outputs and metadata
@@ -168,6 +200,8 @@ def translated_chapter(english, entries: dict[str, tuple[str, str]], name: str):
         entry = entries.get(cell.id)
         if entry is not None:
             cell.source = course_links(entry[1])
+        if cell.cell_type == "code":
+            cell.outputs = translated_outputs(cell.outputs)
     nb.metadata["course"] = {"language": LANGUAGE, "translated_from": f"notebooks/{name}"}
     return colab.stamped(nb, f"{LANGUAGE}/notebooks", name, language=LANGUAGE)
 
@@ -186,6 +220,8 @@ def translated_solutions(english_solutions, zh_chapter, chapter: Path, by_hash: 
                 raise TranslationError(f"{make_solutions.target(chapter).name}: a statement cell has no translation "
                                        f"in {translation_file(chapter).name} (English hash {key})")
             cell.source = course_links(by_hash[key])
+        elif cell.cell_type == "code":
+            cell.outputs = translated_outputs(cell.outputs)
     nb.metadata["course"] = {"language": LANGUAGE, "translated_from": f"solutions/{make_solutions.target(chapter).name}"}
     return colab.stamped(nb, f"{LANGUAGE}/solutions", make_solutions.target(chapter).name, language=LANGUAGE)
 
@@ -276,9 +312,11 @@ def sync_problems() -> list[str]:
     for rel, nb in generated.items():
         path = ROOT / rel
         if not path.exists():
-            problems.append(f"{rel}: not generated yet (python tools/translate.py)")
+            problems.append(f"{rel}: not generated yet (python -m tools.translate)")
         elif path.read_text(encoding="utf-8") != nbformat.writes(nb) + "\n":
-            problems.append(f"{rel}: differs from what tools/translate.py generates (run it)")
+            problems.append(f"{rel}: differs from what python -m tools.translate generates (run it)")
+        problems += [f"{rel}: a checker's verdict stays English (its sentence has no current translation in "
+                     f"course_lib/exercises/messages_zh_CN.json): {where}" for where in english_verdicts(nb)]
     expected = {ROOT / rel for rel in generated}
     for path in sorted(EDITION.glob("*/*.ipynb")):
         if path not in expected:

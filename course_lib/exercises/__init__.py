@@ -38,7 +38,9 @@ One mechanism, shared by every chapter:
   language is one data file beside this module (``messages_zh_CN.json``) that stores, beside each
   translation, the English it translates: an entry whose English no longer matches is stale and never
   shown. ``setup_notebook(language="zh-CN")`` or ``COURSE_LANGUAGE=zh-CN`` chooses Chinese; the tags
-  ``[PASS]`` / ``[TRY AGAIN]`` / ``[NOT YET]`` stay as they are in every language.
+  ``[PASS]`` / ``[TRY AGAIN]`` / ``[NOT YET]`` stay as they are in every language. :func:`verdict_in_language`
+  turns a verdict line printed in English into that language's line, by the same tables (the Chinese edition's
+  committed outputs, tools/translate.py).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ from ..notebook.setup import course_language
 __all__ = [
     "TIME_LIMIT_S", "Case", "Check", "Diagnosis", "MESSAGES", "NotAttempted", "Verdict", "WrongAnswer", "as_integer",
     "as_number", "chapter_say", "checker", "current_language", "describe", "display_name", "exact_answer_hooks",
-    "message_table", "report", "run_check", "table_path", "text_key",
+    "message_table", "report", "run_check", "table_path", "text_key", "verdict_in_language",
 ]
 
 #: Seconds one call of the learner's function may take before the checker gives up on it.
@@ -186,9 +188,14 @@ def _in_language(group: str, section: str, key: str, english: str) -> str:
     language = current_language()
     if language == "en":
         return english
+    return _translation(group, section, key, english, language) or english
+
+
+def _translation(group: str, section: str, key: str, english: str, language: str) -> str | None:
+    """``language``'s entry for ``english``, or None where it has none that translates exactly this English."""
     entry = message_table(language).get(group, {}).get(section, {}).get(key)
     if not entry or entry.get("en") != english or not entry.get(language):
-        return english
+        return None
     return entry[language]
 
 
@@ -248,6 +255,98 @@ def chapter_say(module: str, messages: dict[str, str]) -> Callable[..., str]:
 def _chapter(exercise: str) -> str:
     """The table group of an exercise's chapter: "2.1" -> "ch02"."""
     return f"ch{int(exercise.split('.')[0]):02d}"
+
+
+# --------------------------------------------------------------------------------------------
+# A verdict printed in English, as the checker prints it in another language
+# --------------------------------------------------------------------------------------------
+
+# The tags a verdict line starts with (the same in every language) and an exercise number ("2.1").
+_TAGS = ("PASS", "TRY AGAIN", "NOT YET")
+_EXERCISE = re.compile(r"\d+\.\d+")
+# A field of a sentence may itself be a sentence (a difference's detail, what a value is): this deep at most.
+_NESTING = 3
+
+
+@functools.cache
+def _pattern(template: str) -> re.Pattern:
+    """What ``template.format(...)`` can give, as a regex: each field a named group (a repeated field must repeat
+    its text). A field written right before another one (``{number}{detail}``) is one word: the other starts
+    where it ends."""
+    parsed, parts, seen = list(string.Formatter().parse(template)), [], set()
+    for at, (literal, name, _, _) in enumerate(parsed):
+        parts.append(re.escape(literal))
+        if name is None:
+            continue
+        touching = at + 1 < len(parsed) and parsed[at + 1][0] == "" and parsed[at + 1][1] is not None
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>\\S+)" if touching else f"(?P<{name}>.*?)")
+        seen.add(name)
+    return re.compile("".join(parts), re.S)
+
+
+def _plain(template: str) -> str:
+    """``template`` with its fields' format specs and conversions taken out: the fields it is filled with are
+    text already (as the English line printed them)."""
+    escape = str.maketrans({"{": "{{", "}": "}}"})
+    return "".join(literal.translate(escape) + ("" if name is None else f"{{{name}}}")
+                   for literal, name, _, _ in string.Formatter().parse(template))
+
+
+@functools.cache
+def _templates(group: str) -> tuple[tuple[str, str, str], ...]:
+    """(table group, key, English) of every sentence with fields a verdict of ``group``'s chapter may hold: the
+    chapter's MESSAGES and the framework's, the most specific first (the most fixed text), so that a template
+    with little of its own ("a {kind}") is tried last."""
+    import importlib  # the chapter modules import this one: read their tables when first needed
+
+    chapter = getattr(importlib.import_module(f"{__name__}.{group}"), "MESSAGES", {})
+    found = [(group, key, english) for key, english in chapter.items()]
+    found += [(FRAMEWORK, key, english) for key, english in MESSAGES.items() if key != "verdict"]
+    return tuple(sorted(found, key=lambda t: -sum(len(literal) for literal, *_ in string.Formatter().parse(t[2]))))
+
+
+def _sentence_in(text: str, group: str, language: str, depth: int) -> str | None:
+    """``text`` (an English message of ``group``'s chapter) in ``language``, or None where no table says it: one
+    of the chapter's texts (a hint, a pass message), or a template filled in, its fields translated in turn."""
+    exact = _translation(group, "texts", text_key(text), text, language)
+    if exact is not None:
+        return exact
+    for where, key, english in _templates(group):
+        match = _pattern(english).fullmatch(text)
+        if match is None:
+            continue
+        translated = _translation(where, "messages", key, english, language)
+        if translated is None:
+            return None  # the checker itself would say it in English
+        fields = {name: _field_in(value, group, language, depth) for name, value in match.groupdict().items()}
+        return _filled(_plain(translated), fields, language in _UNSPACED)
+    return None
+
+
+def _field_in(value: str, group: str, language: str, depth: int) -> str:
+    """A field of a sentence in ``language``: a text or a sentence a table translates, else as it is (a name, a
+    number, an exception's own words: the checker prints those as they are in every language)."""
+    if not value or depth <= 0:
+        return value
+    return _sentence_in(value, group, language, depth - 1) or value
+
+
+def verdict_in_language(line: str, language: str) -> str | None:
+    """One line of a checker's printed output, written in English, as the checker prints it in ``language``
+    (the Chinese edition's committed outputs): a verdict line (``[PASS] Exercise 2.1: ...``) translated by the
+    same tables the checker reads; any other line as it is; None for a verdict line the tables cannot say (its
+    sentence or the translation of it is missing). Raises ValueError for a language the course does not speak."""
+    language = course_language(language)
+    match = _pattern(MESSAGES["verdict"]).fullmatch(line)
+    if match is None or match["status"] not in _TAGS or not _EXERCISE.fullmatch(match["exercise"]):
+        return line
+    if language == "en":
+        return line
+    message = _sentence_in(match["message"], _chapter(match["exercise"]), language, _NESTING)
+    template = _translation(FRAMEWORK, "messages", "verdict", MESSAGES["verdict"], language)
+    if message is None or template is None:
+        return None
+    return _filled(_plain(template), dict(match.groupdict(), message=message), language in _UNSPACED)
 
 
 # --------------------------------------------------------------------------------------------
