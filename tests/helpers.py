@@ -7,6 +7,9 @@ compare with torch.testing.assert_close.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+
 import pytest
 import torch
 import transformers
@@ -168,6 +171,42 @@ def returns_a_list(*args):
 def crashes(*args):
     product = args[0] @ torch.zeros(2, 2, 2, 2, 2)  # a tensor: a shape error; anything else: a TypeError
     return product
+
+
+def _returning(value):
+    def my_answer(*args, **kwargs):
+        return value
+    return my_answer
+
+
+def my_broken(*args, **kwargs):
+    return 1 / 0
+
+
+def my_template(*args, **kwargs):
+    ...
+
+
+# The answers every checker must handle with a verdict, never a traceback: nothing, a value instead of a function,
+# the untouched template, None / a str / a 0-d tensor returned, and an exception.
+STANDARD_ANSWERS = (None, 0.5, my_template, _returning(None), _returning("abc"), _returning(torch.tensor(2.0)),
+                    my_broken)
+
+
+@contextlib.contextmanager
+def within(seconds: int):
+    """Fail (instead of hanging the suite) if the block runs longer than ``seconds``."""
+
+    def alarm(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s: the call hangs")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def solutions_in_sync(chapter_path) -> None:

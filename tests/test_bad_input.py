@@ -6,9 +6,7 @@ where there is one, the fix: ``.long()``, ``.float()``, ``torch.tensor``, ``mode
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import signal
 
 import numpy as np
 import pytest
@@ -24,6 +22,7 @@ from course_lib.training import finetune, predict, train, training_step
 from course_lib.training.masking import mask_tokens
 from course_lib.training.optim import AdamL2, AdamW, LegacyTransformersAdamW, param_groups
 from course_lib.training.schedules import get_scheduler
+from helpers import within
 
 
 def small(**overrides) -> BertConfig:
@@ -53,20 +52,6 @@ def classifier():
 # --- 1. nothing hangs ------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def within(seconds: int):
-    """Fail (instead of hanging the suite) if the block runs longer than ``seconds``."""
-
-    def alarm(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s: the call hangs")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_train_with_batch_larger_than_the_data_raises_instead_of_looping(classifier, ids):

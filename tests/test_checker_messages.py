@@ -29,11 +29,11 @@ import sys
 from collections import Counter
 
 import pytest
-import torch
 import torch.nn.functional as F
 
 import course_lib.exercises as exercises
 from course_lib.notebook.setup import LANGUAGES, course_language, setup_notebook
+from helpers import STANDARD_ANSWERS
 
 CHAPTERS = [f"ch{chapter:02d}" for chapter in range(12)]
 MODULES = {chapter: importlib.import_module(f"course_lib.exercises.{chapter}") for chapter in CHAPTERS}
@@ -269,21 +269,11 @@ def test_in_chinese_no_checker_falls_back_to_english(chapter, monkeypatch):
     monkeypatch.setenv("COURSE_LANGUAGE", "zh-CN")
     english_run = re.compile(r"\b[a-z]{2,}(?: [a-z]{2,}){3,}\b")  # four English words in a row: a sentence
 
-    def returns(value):
-        def my_answer(*args, **kwargs):
-            return value
-        return my_answer
-
-    def my_broken(*args, **kwargs):
-        return 1 / 0
-
-    def my_template(*args, **kwargs):
-        ...
 
     module = MODULES[chapter]
     for name in [name for name in module.__all__ if name.startswith("check_")]:
         # (a 0-d tensor once reached len() in chapter 8's form check: a traceback instead of a verdict)
-        for answer in (None, 0.5, my_template, returns(None), returns("abc"), returns(torch.tensor(2.0)), my_broken):
+        for answer in STANDARD_ANSWERS:
             verdict = getattr(module, name)(answer, print_verdict=False)
             line = str(verdict)
             assert line.startswith(f"[{verdict.status.upper()}] 练习 {verdict.exercise}："), line

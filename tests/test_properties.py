@@ -11,9 +11,6 @@ Kept small (few examples, tiny models built once) so the whole file runs in seco
 
 from __future__ import annotations
 
-import contextlib
-import signal
-
 import numpy as np
 import pytest
 import torch
@@ -26,24 +23,12 @@ import course_lib  # noqa: E402
 from course_lib import losses  # noqa: E402
 from course_lib.training.optim import AdamW  # noqa: E402
 from course_lib.training.schedules import get_scheduler  # noqa: E402
-from helpers import reference_model, tiny_config  # noqa: E402
+from helpers import reference_model, tiny_config, within  # noqa: E402
 
 FAST = settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow],
                 database=None)
 
 
-@contextlib.contextmanager
-def within(seconds: int):
-    def alarm(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 CONFIG = tiny_config("tiny-gelu")

@@ -14,9 +14,9 @@ import pytest
 
 pytest.importorskip("nbconvert", reason="the Chinese edition is checked in the course environment (.venv)")
 import nbformat  # noqa: E402  (after the skip: .venv-hf4 has no notebook tools)
-import torch  # noqa: E402
 
 import course_lib.exercises as exercises  # noqa: E402
+from helpers import STANDARD_ANSWERS  # noqa: E402
 from tools import colab, translate  # noqa: E402  (after the skip)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,16 +229,6 @@ def test_a_verdict_translates_to_what_the_checker_prints_in_chinese(chapter, mon
     the wrong kind, with the chapter hooks they reach) and for a pass (the reference itself)."""
     module = importlib.import_module(f"course_lib.exercises.{chapter}")
 
-    def returns(value):
-        def my_answer(*args, **kwargs):
-            return value
-        return my_answer
-
-    def my_broken(*args, **kwargs):
-        return 1 / 0
-
-    def my_template(*args, **kwargs):
-        ...
 
     def both(run) -> tuple[str, str]:
         monkeypatch.setenv("COURSE_LANGUAGE", "en")
@@ -248,8 +238,7 @@ def test_a_verdict_translates_to_what_the_checker_prints_in_chinese(chapter, mon
 
     runs = [functools.partial(getattr(module, name), answer, print_verdict=False)
             for name in module.__all__ if name.startswith("check_")
-            for answer in (None, 0.5, my_template, returns(None), returns("abc"), returns(torch.tensor(2.0)),
-                           my_broken)]
+            for answer in STANDARD_ANSWERS]
     runs += [functools.partial(exercises.run_check, check.reference, check) for check in _recorded_checks(module)]
     passes = 0
     for run in runs:

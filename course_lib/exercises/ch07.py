@@ -26,18 +26,7 @@ from ..losses.token_and_span import (
 )
 from ..models.token_classification import align_labels_with_tokens
 from ..task_data.ner import LABELS, entity_spans
-from . import (
-    Case,
-    Check,
-    Diagnosis,
-    Verdict,
-    as_integer,
-    chapter_say,
-    checker,
-    describe,
-    exact_answer_hooks,
-    run_check,
-)
+from . import Case, Check, Diagnosis, Verdict, as_integer, chapter_say, checker, describe, exact_answer_hooks, run_check
 
 __all__ = ["check_align_labels", "check_token_loss", "check_entity_spans"]
 

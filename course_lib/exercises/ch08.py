@@ -25,18 +25,7 @@ import torch.nn.functional as F
 
 from ..losses.token_and_span import question_answering_loss
 from ..models.question_answering import decode_span
-from . import (
-    Case,
-    Check,
-    Diagnosis,
-    Verdict,
-    as_integer,
-    chapter_say,
-    checker,
-    describe,
-    exact_answer_hooks,
-    run_check,
-)
+from . import Case, Check, Diagnosis, Verdict, as_integer, chapter_say, checker, describe, exact_answer_hooks, run_check
 
 __all__ = ["check_qa_loss", "check_best_span"]
 
