@@ -264,7 +264,7 @@ def test_other_lines_stay_and_an_unknown_verdict_is_reported(tmp_path):
                            nbformat.v4.new_output("execute_result", data={"text/plain": known}, execution_count=1)]
     outputs = translate.translated_outputs(nb.cells[0].outputs)
     assert outputs[0].text.split("\n") == [other[0], "[NOT YET] 练习 2.1：`my_mlm_loss` 还是空模板。把 `...` 换成你的代码，"
-                                          "然后重新运行这一格。", unknown, ""]
+                                          "然后重新运行这个单元格。", unknown, ""]
     assert outputs[1] == nb.cells[0].outputs[1] and nb.cells[0].outputs[0].text == text  # the English kept
     nb.cells[0].outputs = outputs
     assert translate.english_verdicts(nb) == [f"cell cccc3333: {unknown}"]

@@ -77,7 +77,7 @@ SETUP_COMMENT = {
           "# where the course is installed (make lab, pip install -e .), this does nothing.\n",
     "zh-CN": "# 准备环境。缺少 course_lib 时（在 Colab、魔搭 ModelScope 的 Notebook 中，或单独复制出来的这个笔记本），\n"
              "# 先用 pip 从 PyPI 安装它（在国内，先给 pip 配置一个 PyPI 镜像：见 README.zh-CN 的“在国内运行”）；\n"
-             "# 已经安装了课程时（make lab、pip install -e .），这一格什么也不做。\n",
+             "# 已经安装了课程时（make lab、pip install -e .），这个单元格什么也不做。\n",
 }
 SETUP_CELL = f'''{{comment}}import importlib.util, os, subprocess, sys
 
