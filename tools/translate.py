@@ -40,7 +40,6 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.exercises import verdict_in_language  # the checkers' own tables, for their committed verdicts
 from tools import (
     colab,  # the badge, the set-up cell, pictures and course links
     make_solutions,  # the solutions notebooks' header cell
@@ -166,11 +165,19 @@ def problems_for(chapter: Path) -> list[str]:
     return found
 
 
+def _verdict_in_chinese(line: str) -> str | None:
+    """The checkers' own tables (course_lib/exercises), imported on first use: they import torch, which the tools
+    that only read or check notebooks (and their argument errors) should not wait for."""
+    from course_lib.exercises import verdict_in_language
+
+    return verdict_in_language(line, LANGUAGE)
+
+
 def translated_text(text: str) -> str:
     """Printed output as the Chinese edition shows it: each exercise checker's verdict line as the checker prints
     it in Chinese (the edition's set-up cell calls setup_notebook(language="zh-CN")), every other line as it is.
     A verdict line the checkers' tables cannot say stays English, and --check names it (english_verdicts)."""
-    return "\n".join(verdict_in_language(line, LANGUAGE) or line for line in text.split("\n"))
+    return "\n".join(_verdict_in_chinese(line) or line for line in text.split("\n"))
 
 
 def translated_outputs(outputs: list) -> list:
@@ -190,7 +197,7 @@ def english_verdicts(nb) -> list[str]:
     them: course_lib/exercises/messages_zh_CN.json lacks the sentence, or its entry is stale)."""
     return [f"cell {cell.id}: {line}" for cell in nb.cells if cell.cell_type == "code"
             for output in cell.get("outputs", []) if output.get("output_type") == "stream"
-            for line in output.text.split("\n") if verdict_in_language(line, LANGUAGE) is None]
+            for line in output.text.split("\n") if _verdict_in_chinese(line) is None]
 
 
 def translated_chapter(english, entries: dict[str, tuple[str, str]], name: str):
