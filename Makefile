@@ -30,7 +30,7 @@ help:
 	@echo "make notebooks-in-place - (authors) re-execute every notebook in place, outputs committed"
 	@echo "make colab-proof - run every notebook alone in a fresh Colab-like environment (~10 min)"
 	@echo "make dist     - build the sdist and the wheel for PyPI into dist/ and check them with twine"
-	@echo "make lint     - ruff over course_lib, tests, tools and pictures"
+	@echo "make lint     - ruff over course_lib, tests, tools, pictures and classroom"
 	@echo "make translations - regenerate the Chinese edition (zh-CN/) from the notebooks and translations/zh-CN/"
 
 # pip's "Location ... is ignored" lines come from a machine's pip configuration (find-links folders that do not
@@ -132,7 +132,7 @@ NOTEBOOK_THREADS := $(ONE_THREAD)
 
 .PHONY: lint
 lint: $(STAMP)
-	$(BIN)/ruff check course_lib tests tools pictures
+	$(BIN)/ruff check course_lib tests tools pictures classroom
 
 test-unit: $(STAMP) data chromium lint
 	$(ONE_THREAD) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) tests

@@ -110,15 +110,20 @@ def chapter_notebook(chapter: int):
 
 
 def exercise_cells(path) -> dict[str, tuple[str, str]]:
-    """{exercise: (template source, solution source)} from the notebook's tagged exercise code cells."""
+    """{exercise: (template source, answer source)}: the notebook's tagged exercise code cells, and their
+    answers from classroom/answers/ (tools/answers.py)."""
     import json
+    from pathlib import Path
 
+    from tools.answers import read_answers
+
+    answers = read_answers(Path(path))
     found = {}
-    for cell in json.loads(__import__("pathlib").Path(path).read_text(encoding="utf-8"))["cells"]:
+    for cell in json.loads(Path(path).read_text(encoding="utf-8"))["cells"]:
         meta = cell.get("metadata", {}).get("course", {})
         if cell["cell_type"] == "code" and "exercise" in meta:
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            found[meta["exercise"]] = (source, meta["solution"])
+            found[meta["exercise"]] = (source, answers[meta["exercise"]].source if meta["exercise"] in answers else "")
     return found
 
 

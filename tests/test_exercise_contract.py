@@ -42,7 +42,7 @@ def test_every_checker_is_made_by_the_one_mechanism():
     assert len(CHECKERS) == 35
     for check in CHECKERS:
         assert hasattr(check, "exercise") and check.default_name.startswith("my_"), check.__name__
-        assert list(inspect.signature(check).parameters) == ["fn", "print_verdict"]
+        assert list(inspect.signature(check).parameters) == ["fn", "print_verdict", "hidden"]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.answers import read_answers
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -61,14 +63,18 @@ def test_every_marked_exercise_has_a_statement_a_template_and_a_checker(path):
         meta = c.get("metadata", {}).get("course", {})
         if "exercise" in meta:
             marked.setdefault(meta["exercise"], []).append((c["cell_type"], meta, source(c)))
+    answers = read_answers(path)
+    assert sorted(answers) == sorted(marked), "classroom/answers/ has one answer per exercise, and no other"
     for exercise, parts in marked.items():
         kinds = [kind for kind, _, _ in parts]
         assert "markdown" in kinds and "code" in kinds, f"exercise {exercise}: a statement and a code cell"
         for kind, meta, text in parts:
+            assert set(meta) == {"exercise"}, f"exercise {exercise}: the answer lives in classroom/answers/, not here"
             if kind == "code":
-                assert "check_" in text and "check_" in meta.get("solution", ""), (
-                    f"exercise {exercise}: the template and the solution both end with a checker call")
-                assert meta["solution"].strip() != text.strip(), f"exercise {exercise}: the solution is not the template"
+                answer = answers[exercise].source
+                assert "check_" in text and "check_" in answer, (
+                    f"exercise {exercise}: the template and the answer both end with a checker call")
+                assert answer.strip() != text.strip(), f"exercise {exercise}: the answer is not the template"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

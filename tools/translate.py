@@ -57,8 +57,8 @@ SOLUTIONS_HEADER = (
     "# {title} · 参考答案\n\n"
     "[{stem}](../notebooks/{name}) 各练习的参考答案。请先自己动手做每道练习：检查函数会告诉你哪里不对，"
     "所以参考答案最有用的时候是在你尝试之后。\n\n"
-    "本笔记本由 `tools/make_solutions.py` 和 `tools/translate.py` 从章节笔记本生成；请修改章节笔记本，"
-    "不要修改这个文件。"
+    "本笔记本由 `tools/make_solutions.py` 和 `tools/translate.py` 从章节笔记本和 `classroom/answers/{stem}.py` "
+    "生成；请修改它们，不要修改这个文件。"
 )
 
 

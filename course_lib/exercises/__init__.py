@@ -16,7 +16,7 @@ and prints one of:
 
 One mechanism, shared by every chapter:
 
-- :func:`checker` turns a chapter's check into the public ``check_*(fn, *, print_verdict=True)``. It
+- :func:`checker` turns a chapter's check into the public ``check_*(fn, *, print_verdict=True, hidden=False)``. It
   answers the standard cases itself (nothing passed, not a function, the empty template), gives the
   chapter's code a *guarded* copy of the learner's function (each call has a time limit,
   :data:`TIME_LIMIT_S`, and what it prints is captured, then shown once, a few lines at most), keeps
@@ -69,6 +69,7 @@ from pathlib import Path
 import torch
 
 from ..notebook.setup import course_language
+from .inputs import hidden_inputs
 
 __all__ = [
     "TIME_LIMIT_S", "Case", "Check", "Diagnosis", "MESSAGES", "NotAttempted", "Verdict", "WrongAnswer", "as_integer",
@@ -679,7 +680,8 @@ def _guarded_check(check: Callable[[Callable, str], Verdict], exercise: str, fn:
 
 
 def checker(exercise: str, default_name: str):
-    """Make ``check(fn, name) -> Verdict`` (a chapter's check) the public ``check_*(fn, *, print_verdict=True)``.
+    """Make ``check(fn, name) -> Verdict`` (a chapter's check) the public
+    ``check_*(fn, *, print_verdict=True, hidden=False)``.
 
     The public checker answers None / not a function / the empty template itself, passes ``check``
     a guarded copy of the learner's function (a time limit per call, its output captured) and the
@@ -687,16 +689,18 @@ def checker(exercise: str, default_name: str):
 
     def decorate(check: Callable[[Callable, str], Verdict]):
         @functools.wraps(check)
-        def public(fn, *, print_verdict: bool = True) -> Verdict:
+        def public(fn, *, print_verdict: bool = True, hidden: bool = False) -> Verdict:
             name = display_name(fn, default_name)
             verdict = _refusal(exercise, fn, name)
             if verdict is None:
-                verdict = _guarded_check(check, exercise, fn, name)
+                with hidden_inputs(hidden):  # hidden=True: the grader's set of inputs (exercises/inputs.py)
+                    verdict = _guarded_check(check, exercise, fn, name)
             return report(verdict, print_verdict)
 
         public.__signature__ = inspect.Signature([
             inspect.Parameter("fn", inspect.Parameter.POSITIONAL_OR_KEYWORD),
             inspect.Parameter("print_verdict", inspect.Parameter.KEYWORD_ONLY, default=True, annotation=bool),
+            inspect.Parameter("hidden", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=bool),
         ], return_annotation=Verdict)
         del public.__wrapped__  # help() shows the public signature, not the chapter's (fn, name)
         public.exercise, public.default_name = exercise, default_name

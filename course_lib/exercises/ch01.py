@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from . import Case, Check, Diagnosis, Verdict, checker, run_check
+from .inputs import case_generator, case_seed
 
 __all__ = ["check_additive_mask", "check_attention", "check_pooler", "check_count_parameters"]
 
@@ -85,7 +86,7 @@ def _attention(q, k, v, additive_mask):
 
 
 def _attention_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(11)
+    g = case_generator(11)
     cases = []
     for batch, seq_len, d, lengths, label in [
         (2, 5, 8, [5, 3], "B=2, T=5, d=8, second sequence padded after 3 tokens"),
@@ -141,7 +142,7 @@ def _pooler_cases() -> list[Case]:
     torch_state = torch.random.get_rng_state()
     try:
         for seed, (batch, seq_len, hidden) in enumerate([(2, 6, 16), (3, 4, 8), (1, 9, 32)]):
-            torch.manual_seed(100 + seed)  # nn.Linear draws its initial weights from the global generator
+            torch.manual_seed(case_seed(100 + seed))  # nn.Linear draws its initial weights from the global generator
             dense = nn.Linear(hidden, hidden)
             hidden_states = 2 * torch.randn(batch, seq_len, hidden)
             cases.append(Case((hidden_states, dense), label=f"B={batch}, T={seq_len}, H={hidden}"))

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from ..losses import IGNORE_INDEX
 from . import Case, Check, Diagnosis, Verdict, checker, run_check
+from .inputs import case_generator
 
 __all__ = ["check_mlm_loss", "check_nsp_loss", "check_pretraining_loss"]
 
@@ -54,7 +55,7 @@ def _mlm_mean_per_sequence(logits, labels):
 
 
 def _mlm_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(21)
+    g = case_generator(21)
     cases = []
     for batch, seq_len, vocab, scored_per_row, label in [
         (2, 8, 30, [3, 1], "B=2, T=8, vocab 30, 3 and 1 masked positions"),
@@ -106,7 +107,7 @@ def check_mlm_loss(fn, name: str) -> Verdict:
 
 
 def _nsp_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(22)
+    g = case_generator(22)
     return [
         Case((torch.randn(4, 2, generator=g), torch.tensor([0, 1, 1, 0])), label="B=4"),
         Case((2 * torch.randn(6, 2, generator=g), torch.tensor([1, 0, 0, 0, 1, 0])), label="B=6"),
@@ -146,7 +147,7 @@ def _pretraining(prediction_logits, seq_relationship_logits, labels, next_senten
 
 
 def _pretraining_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(23)
+    g = case_generator(23)
     cases = []
     for mlm_case, nsp_case in zip(_mlm_cases(), _nsp_cases()):
         logits, labels = mlm_case.args

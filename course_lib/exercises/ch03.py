@@ -18,6 +18,7 @@ import torch
 from ..losses.pretraining import IGNORE_INDEX, shift_labels_for_causal_lm
 from ..models.backbone import make_additive_mask
 from . import Case, Check, Diagnosis, Verdict, chapter_say, checker, run_check
+from .inputs import case_generator
 
 __all__ = ["check_mlm_replacement", "check_shift_labels", "check_causal_mask", "reference_mlm_replacement",
            "reference_causal_mask"]
@@ -77,7 +78,7 @@ def _mask_everything_selected(input_ids, selected, mask_draw, random_draw, rando
 
 def _draws(shape, vocab_size, special, seed, mlm_probability=0.15):
     """The draws of ``mask_tokens``, in its order, from a seeded generator."""
-    g = torch.Generator().manual_seed(seed)
+    g = case_generator(seed)
     probability = torch.full(shape, mlm_probability).masked_fill(special, 0.0)
     selected = torch.bernoulli(probability, generator=g).bool()
     mask_draw = torch.bernoulli(torch.full(shape, 0.8), generator=g).bool()
@@ -93,7 +94,7 @@ def _replacement_cases() -> list[Case]:
              (1, 9, [0], 30, 3, 0.6, 302, "batch size 1"),
              (3, 16, [0, 12, 2], 1000, 103, 0.15, 303, "the default 15 % selection, long padding")]
     for batch, length, pads, vocab, mask_id, rate, seed, label in specs:
-        g = torch.Generator().manual_seed(seed + 1000)
+        g = case_generator(seed + 1000)
         ids = torch.randint(5, vocab, (batch, length), generator=g)
         ids[:, 0], special = 1, torch.zeros(batch, length, dtype=torch.bool)  # 1 = [CLS], 0 = [PAD]
         for row, pad in enumerate(pads):
@@ -161,7 +162,7 @@ def _rolled(labels):
 
 
 def _shift_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(311)
+    g = case_generator(311)
     first = torch.randint(1000, 2000, (3, 7), generator=g)
     first[1, 5:] = IGNORE_INDEX  # padding: never a target
     first[2, 3:] = IGNORE_INDEX
@@ -225,7 +226,7 @@ def _no_diagonal(attention_mask):
 
 
 def _mask_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(331)
+    g = case_generator(331)
     lengths = torch.randint(3, 9, (4,), generator=g)
     lengths[0] = 9
     padded = (torch.arange(9)[None, :] < lengths[:, None]).long()

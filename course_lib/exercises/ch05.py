@@ -25,6 +25,7 @@ from ..losses.classification import (
     regression_loss,
 )
 from . import Case, Check, Diagnosis, Verdict, chapter_say, checker, describe, run_check
+from .inputs import case_generator
 
 __all__ = ["check_problem_type", "check_regression_loss", "check_multi_label_loss", "reference_problem_type"]
 
@@ -85,7 +86,7 @@ def _no_answer(num_labels, labels):
 
 
 def _problem_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(501)
+    g = case_generator(501)
     ids = torch.randint(0, 3, (6,), generator=g)
     return [
         Case(args=(3, ids), label="3 labels, int64 class ids"),
@@ -167,7 +168,7 @@ def _absolute(logits, labels):
 
 
 def _regression_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(521)
+    g = case_generator(521)
     cases = []
     for batch, label in [(6, "a batch of 6"), (3, "a batch of 3"), (1, "batch size 1")]:
         logits = torch.randn(batch, 1, generator=g) * 2 + 2.5
@@ -240,7 +241,7 @@ def _naive_clamped(logits, labels):
 
 
 def _multi_label_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(531)
+    g = case_generator(531)
     first = (torch.randn(6, 5, generator=g) * 2, torch.bernoulli(torch.full((6, 5), 0.4), generator=g))
     one = (torch.randn(1, 3, generator=g), torch.tensor([[1.0, 0.0, 1.0]]))
     untagged = (torch.randn(4, 2, generator=g), torch.bernoulli(torch.full((4, 2), 0.5), generator=g))

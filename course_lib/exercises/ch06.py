@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from ..losses.classification import IGNORE_INDEX, multiple_choice_loss
 from ..models.multiple_choice import flatten_choices
 from . import Case, Check, Diagnosis, Verdict, checker, run_check
+from .inputs import case_generator
 
 __all__ = ["check_flatten_choices", "check_multiple_choice_loss", "reference_multiple_choice_loss"]
 
@@ -44,7 +45,7 @@ def _last_axis_only(tensor):
 
 
 def _flatten_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(601)
+    g = case_generator(601)
     ids = torch.randint(1000, 2000, (3, 4, 6), generator=g)
     five = torch.randint(1000, 2000, (2, 5, 7), generator=g)
     return [
@@ -125,7 +126,7 @@ def _softmax_over_questions(scores, labels, num_choices):
 
 
 def _loss_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(621)
+    g = case_generator(621)
     cases = []
     # (questions, choices, labels to skip, label)
     for batch, choices, skipped, label in [(5, 4, [], "5 questions, 4 choices"),

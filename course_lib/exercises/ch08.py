@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from ..losses.token_and_span import question_answering_loss
 from ..models.question_answering import decode_span
 from . import Case, Check, Diagnosis, Verdict, as_integer, chapter_say, checker, describe, exact_answer_hooks, run_check
+from .inputs import case_generator
 
 __all__ = ["check_qa_loss", "check_best_span"]
 
@@ -89,7 +90,7 @@ def _qa_loss(start_logits, end_logits, start_positions, end_positions):
 
 
 def _qa_cases() -> list[Case]:
-    g = torch.Generator().manual_seed(808)
+    g = case_generator(808)
 
     def logits(b, t):
         return 2.0 * torch.randn(b, t, generator=g), 2.0 * torch.randn(b, t, generator=g)
@@ -218,7 +219,7 @@ _T, _CONTEXT = 16, range(7, 14)
 
 
 def _span_case(seed, boosts, max_answer_length, allow_no_answer, label):
-    g = torch.Generator().manual_seed(seed)
+    g = case_generator(seed)
     start, end = 0.4 * torch.randn(_T, generator=g), 0.4 * torch.randn(_T, generator=g)
     for which, position, value in boosts:
         (start if which == "start" else end)[position] = value
@@ -229,7 +230,7 @@ def _span_case(seed, boosts, max_answer_length, allow_no_answer, label):
 
 
 def _random_case():
-    g = torch.Generator().manual_seed(820)
+    g = case_generator(820)
     t = 20
     mask = torch.zeros(t, dtype=torch.bool)
     mask[9:18] = True  # a longer question: the context is tokens 9..17

@@ -15,6 +15,7 @@ import torch
 
 from ..training.optim import AdamL2, AdamW, param_groups
 from . import Case, Check, Diagnosis, Verdict, chapter_say, checker, describe, run_check
+from .inputs import case_generator
 
 __all__ = ["check_adamw_step", "check_adam_l2_step", "check_no_decay_split"]
 
@@ -99,7 +100,7 @@ def _l2_only_in_first_moment(p, grad, m, v, step, lr, betas, eps, wd):
 
 
 def _step_cases(seed: int, weight_decays: tuple[float, float, float, float]) -> list[Case]:
-    g = torch.Generator().manual_seed(seed)
+    g = case_generator(seed)
 
     def randn(*shape, scale=1.0):
         return scale * torch.randn(*shape, generator=g, dtype=torch.float64)

@@ -17,6 +17,7 @@ import torch
 
 from ..training import schedules
 from . import Case, Check, Diagnosis, Verdict, WrongAnswer, as_number, chapter_say, checker, describe, run_check
+from .inputs import drawing_hidden_inputs
 
 __all__ = ["check_constant_with_warmup", "check_linear_with_warmup", "check_cosine_with_warmup",
            "check_polynomial_decay"]
@@ -57,6 +58,9 @@ def _curve(schedule, setting: _Setting) -> torch.Tensor:
 def _check_schedule(exercise, fn, *, name, what, names, settings, reference, diagnoses):
     """Run ``fn`` over every step of every setting; a non-number answer, an exception or a wrong
     value gets a message that names the step and the setting (and the exercise's advice in MESSAGES)."""
+    if drawing_hidden_inputs():  # the grader's set: every step count one longer (0, an edge case, stays 0)
+        settings = [(tuple(v + 1 if type(v) is int and v > 0 else v for v in values), last + 1)
+                    for values, last in settings]
     cases = [Case((_Setting(names, values, last),), label=str(_Setting(names, values, last)))
              for values, last in settings]
 

@@ -1,0 +1,146 @@
+"""Grade a folder of submitted notebooks with Otter-Grader, on this machine, into one grade table.
+
+Each submission is graded by Otter's own command, ``otter run`` (Otter executes the notebook in a fresh kernel,
+then runs the assignment's tests, hidden ones included, against what it defined), in its own process with a time
+limit: a notebook that never finishes gets 0 and a note, and the class goes on. No Docker, no JupyterHub, no
+network: the machine needs the course's environment with Otter (``pip install "bert-heads-course[classroom]"``,
+or the course's ``make setup``). Otter 7's ``otter grade`` needs Docker; ``otter run`` is its one-submission
+command without it, and this loop is what ``otter grade`` adds on top: a table.
+
+    python -m tools.grade build/classroom/autograder/en/02_pretraining_heads_and_loss.zip submissions/ --out grades/
+
+writes ``grades/grades.csv`` (one row per student, the file name without ``.ipynb``; a column per exercise,
+then ``total``, ``possible`` and ``status``) and ``grades/feedback/<student>.txt`` (what each test said: for a
+failed test, the checker's hint, in the language the notebook's set-up cell chose), to hand back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_TIMEOUT_S = 900  # the capstone runs ~2.5 minutes on a 2-core laptop; a class machine is rarely slower
+QUESTION = re.compile(r"q(\d+)_(\d+)")
+
+
+@dataclass
+class Graded:
+    student: str
+    scores: dict[str, float] = field(default_factory=dict)  # exercise ("2.1") -> points earned
+    possible: dict[str, float] = field(default_factory=dict)  # exercise -> points it is worth
+    status: str = "graded"
+    feedback: str = ""
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return sum(self.scores.values())
+
+
+def exercise_of(question: str) -> str:
+    """q2_1 -> 2.1 (Otter's question name, as classroom/answers/ sets it, to the course's exercise number)."""
+    match = QUESTION.fullmatch(question)
+    return f"{int(match[1])}.{int(match[2])}" if match else question
+
+
+def read_results(path: Path, student: str) -> Graded:
+    """One submission's Otter results.json (Gradescope's format) as scores per exercise and its feedback text."""
+    graded = Graded(student)
+    parts = []
+    for test in json.loads(path.read_text(encoding="utf-8"))["tests"]:
+        if "max_score" not in test:  # Otter's "Public Tests" summary repeats the questions' own outputs
+            continue
+        exercise = exercise_of(test["name"])
+        graded.scores[exercise], graded.possible[exercise] = float(test["score"]), float(test["max_score"])
+        parts.append(f"Exercise {exercise}: {test['score']:g} / {test['max_score']:g} points\n{test['output'].strip()}")
+    graded.feedback = "\n\n".join(parts) + "\n"
+    return graded
+
+
+def grade_one(autograder: Path, submission: Path, timeout_s: float) -> Graded:
+    """``otter run`` on one submission, in a child process with a time limit."""
+    student = submission.stem
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="course_grade_") as out:
+        command = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder), "-o", out,
+                   str(submission)]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            graded = Graded(student, status=f"timed out after {timeout_s:g} s: graded 0",
+                            feedback=f"The notebook did not finish within {timeout_s:g} s, so it was not graded.\n")
+        else:
+            results = Path(out) / "results.json"
+            if result.returncode == 0 and results.exists():
+                graded = read_results(results, student)
+            else:
+                last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no message"]
+                graded = Graded(student, status=f"not graded: otter run failed ({last[0][:200]})",
+                                feedback="The grader could not run this notebook: " + last[0] + "\n")
+    graded.seconds = time.perf_counter() - started
+    return graded
+
+
+def write_table(rows: list[Graded], out: Path) -> Path:
+    """grades.csv: one row per student, a column per exercise (the same columns for everyone), then the totals."""
+    exercises = sorted({e for row in rows for e in row.possible}, key=lambda e: tuple(int(p) for p in e.split(".")))
+    possible = {e: next(row.possible[e] for row in rows if e in row.possible) for e in exercises}
+    path = out / "grades.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", *exercises, "total", "possible", "status"])
+        writer.writerow(["(points)", *(f"{possible[e]:g}" for e in exercises), f"{sum(possible.values()):g}",
+                         f"{sum(possible.values()):g}", ""])
+        for row in rows:
+            writer.writerow([row.student, *(f"{row.scores.get(e, 0.0):g}" for e in exercises), f"{row.total:g}",
+                             f"{sum(possible.values()):g}", row.status])
+    return path
+
+
+def grade_folder(autograder: Path, submissions: Path, out: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
+                 quiet: bool = False) -> list[Graded]:
+    """Grade every ``*.ipynb`` in ``submissions``; write the table and the feedback into ``out``."""
+    if not autograder.is_file() or autograder.suffix != ".zip":
+        raise SystemExit(f"grade: {autograder} is not an autograder zip (make classroom writes them under "
+                         "build/classroom/autograder/)")
+    notebooks = sorted(submissions.glob("*.ipynb")) if submissions.is_dir() else []
+    if not notebooks:
+        raise SystemExit(f"grade: no submitted notebooks (*.ipynb) in {submissions}")
+    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for notebook in notebooks:
+        graded = grade_one(autograder, notebook, timeout_s)
+        (out / "feedback" / f"{graded.student}.txt").write_text(graded.feedback, encoding="utf-8")
+        rows.append(graded)
+        if not quiet:
+            print(f"{graded.student}: {graded.total:g} / {sum(graded.possible.values()):g} ({graded.status}, "
+                  f"{graded.seconds:.0f} s)", flush=True)
+    write_table(rows, out)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("autograder", type=Path, help="the assignment's autograder zip (build/classroom/autograder/)")
+    parser.add_argument("submissions", type=Path, help="a folder of submitted notebooks, one per student")
+    parser.add_argument("--out", type=Path, default=Path("grades"), help="where grades.csv and feedback/ go")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                        help=f"seconds one submission may take (default {DEFAULT_TIMEOUT_S})")
+    args = parser.parse_args(argv)
+    if args.timeout <= 0:
+        parser.error(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    grade_folder(args.autograder, args.submissions, args.out, timeout_s=args.timeout)
+    print(f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
