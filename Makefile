@@ -18,7 +18,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 0
 
-.PHONY: translations help data setup setup-hf4 chromium colab-proof course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
+.PHONY: classroom translations help data setup setup-hf4 chromium colab-proof course notebooks solutions site pictures test test-unit test-hf4 test-notebooks lab bench clean
 
 help:
 	@echo "make course   - set up .venv, execute every notebook, write the HTML course to site/"
@@ -32,6 +32,7 @@ help:
 	@echo "make dist     - build the sdist and the wheel for PyPI into dist/ and check them with twine"
 	@echo "make lint     - ruff over course_lib, tests, tools, pictures and classroom"
 	@echo "make translations - regenerate the Chinese edition (zh-CN/) from the notebooks and translations/zh-CN/"
+	@echo "make classroom - the classroom kit in build/classroom/: student notebooks, Otter autograders, solutions"
 
 # pip's "Location ... is ignored" lines come from a machine's pip configuration (find-links folders that do not
 # exist), not from the course: they are filtered, everything else pip prints is kept, and a failed install fails.
@@ -99,6 +100,12 @@ solutions: $(STAMP) data
 translations: $(STAMP)
 	$(BIN)/python -m tools.translate
 
+# The classroom kit (docs/TEACHING.md, "Grading a class"): every chapter as an Otter-Grader assignment, in English
+# and Chinese, from the chapter notebooks and classroom/answers/: build/classroom/{student,autograder,solutions}/.
+# build/ is git-ignored, so git status stays clean. About 11 s a chapter and language (Otter Assign's own start-up).
+classroom: $(STAMP)
+	$(BIN)/python -m tools.make_assignments --out build/classroom
+
 # The site from the committed notebooks as they are (no execution), both editions.
 site: $(STAMP)
 	@$(BIN)/python -m tools.build_site --quiet --out site
@@ -134,15 +141,25 @@ NOTEBOOK_THREADS := $(ONE_THREAD)
 lint: $(STAMP)
 	$(BIN)/ruff check course_lib tests tools pictures classroom
 
+# Longest first: xdist hands a worker the next file when it is free, so the longest files start at once instead of
+# last, and the two workers finish together (the longest-processing-time rule). The unit tests' two long files
+# (grading a class, ~2 minutes; the site in a browser, ~1 minute) go first; the notebooks in the order of their
+# measured run times (docs/run_times.json), then the short solutions notebooks.
+LONG_TESTS := tests/test_grading.py tests/test_site_browser.py
+UNIT_TESTS = $(LONG_TESTS) $(filter-out $(LONG_TESTS),$(sort $(wildcard tests/test_*.py)))
+NOTEBOOKS_LONGEST_FIRST = $(shell $(PYTHON) -c "import json; t = json.load(open('docs/run_times.json'))['chapters']; \
+	print(' '.join('notebooks/' + k + '.ipynb' for k in sorted(t, key=lambda k: -t[k]['run_seconds'])))")
+
 test-unit: $(STAMP) data chromium lint
-	$(ONE_THREAD) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) tests
+	$(ONE_THREAD) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) $(UNIT_TESTS)
 
 test-hf4: $(STAMP4)
 	# course_lib is imported from the checkout (python -m pytest puts the current folder on sys.path)
 	$(ONE_THREAD) $(VENV4)/bin/python -m pytest -q $(PYTEST_PARALLEL) tests
 
 test-notebooks: $(STAMP) data
-	$(NOTEBOOK_THREADS) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks solutions
+	$(NOTEBOOK_THREADS) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		$(NOTEBOOKS_LONGEST_FIRST) solutions
 
 test: test-unit test-hf4 test-notebooks
 

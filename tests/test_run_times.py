@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,15 @@ def test_site_index_reads_the_same_file():
     for name in ("01_bert_backbone", "04_weight_tying"):
         info = build_site.chapter_info(ROOT / "notebooks" / f"{name}.ipynb")
         assert info["time"] == sync_run_times.time_text(times[name])
+
+
+def test_make_test_runs_every_notebook_longest_first():
+    # the Makefile's nbval list is read from run_times.json: a notebook missing there would go unchecked
+    chapters = json.loads((ROOT / "docs" / "run_times.json").read_text(encoding="utf-8"))["chapters"]
+    assert sorted(chapters) == sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    dry_run = subprocess.run(["make", "-n", "--no-print-directory", "test-notebooks", "STAMP=Makefile"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    listed = [word[len("notebooks/"):-len(".ipynb")] for word in dry_run.split() if word.startswith("notebooks/")]
+    assert sorted(listed) == sorted(chapters)
+    assert [chapters[k]["run_seconds"] for k in listed] == sorted((c["run_seconds"] for c in chapters.values()),
+                                                                  reverse=True)

@@ -51,7 +51,22 @@ def exercise_of(question: str) -> str:
     return f"{int(match[1])}.{int(match[2])}" if match else question
 
 
-def read_results(path: Path, student: str) -> Graded:
+# The feedback file's line above each exercise's test results, in the submission's language (Otter's own lines
+# below it stay English; the checkers' hints inside them follow the notebook's set-up cell).
+FEEDBACK_HEADING = {"en": "Exercise {exercise}: {score:g} / {possible:g} points",
+                    "zh-CN": "练习 {exercise}：得 {score:g} 分（满分 {possible:g} 分）"}
+
+
+def notebook_language(submission: Path) -> str:
+    """The course language a notebook was handed out in (the Chinese edition says so in its metadata)."""
+    try:
+        language = json.loads(submission.read_text(encoding="utf-8"))["metadata"]["course"]["language"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return "en"
+    return language if language in FEEDBACK_HEADING else "en"
+
+
+def read_results(path: Path, student: str, language: str = "en") -> Graded:
     """One submission's Otter results.json (Gradescope's format) as scores per exercise and its feedback text."""
     graded = Graded(student)
     parts = []
@@ -60,7 +75,8 @@ def read_results(path: Path, student: str) -> Graded:
             continue
         exercise = exercise_of(test["name"])
         graded.scores[exercise], graded.possible[exercise] = float(test["score"]), float(test["max_score"])
-        parts.append(f"Exercise {exercise}: {test['score']:g} / {test['max_score']:g} points\n{test['output'].strip()}")
+        heading = FEEDBACK_HEADING[language].format(exercise=exercise, score=test["score"], possible=test["max_score"])
+        parts.append(f"{heading}\n{test['output'].strip()}")
     graded.feedback = "\n\n".join(parts) + "\n"
     return graded
 
@@ -80,7 +96,7 @@ def grade_one(autograder: Path, submission: Path, timeout_s: float) -> Graded:
         else:
             results = Path(out) / "results.json"
             if result.returncode == 0 and results.exists():
-                graded = read_results(results, student)
+                graded = read_results(results, student, notebook_language(submission))
             else:
                 last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no message"]
                 graded = Graded(student, status=f"not graded: otter run failed ({last[0][:200]})",

@@ -49,7 +49,7 @@ POINTS_NOTE = {
     "en": "**Points: {points:g}.** {visible:g} for passing the checker in the cell below, {hidden:g} for passing it "
           "again on inputs the grader keeps hidden (so an answer that only fits the checker's own inputs earns half).",
     "zh-CN": "**分值：{points:g} 分。** 下面单元格中的检查函数通过，得 {visible:g} 分；在评分时另用一组不公开的输入再检查一次，"
-             "通过再得 {hidden:g} 分（只凑合了检查函数那几组输入的答案，只能拿一半）。",
+             "通过再得 {hidden:g} 分（只对检查函数那几组输入碰巧成立的答案，只能拿一半）。",
 }
 
 # One test, in Otter's exception-based format: a function of the learner's function, and its call.

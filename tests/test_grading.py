@@ -1,0 +1,190 @@
+"""The classroom kit, end to end: build two chapters' assignments, grade a class of three with Otter's own
+command, read the grade table.
+
+tools/classroom_demo.py does what a teacher does: ``make_assignments`` (Otter Assign) for chapters 00 and 02
+(the two that run in about 10 s), then three submissions per chapter graded by ``otter run`` through
+tools/grade.py: the worked answers (full marks), the student notebook untouched (0) and the answers with one
+classic mistake planted (that exercise 0, the feedback quoting the checker's hint that names the mistake). The
+Chinese kit and the other ten chapters were graded by hand (TEACHING.md, "Grading a class").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("otter", reason="Otter-Grader is in the course environment (.venv), not in .venv-hf4")
+
+import nbformat  # noqa: E402
+
+from course_lib.exercises.grading import checker_for  # noqa: E402
+from tools import classroom_demo, grade, make_assignments  # noqa: E402
+from tools.answers import parse_answers, read_answers  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ["00_welcome.ipynb", "02_pretraining_heads_and_loss.ipynb"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("classroom")
+    with contextlib.redirect_stdout(io.StringIO()):
+        results = classroom_demo.run(CHAPTERS, ["en"], out, timeout_s=300)
+    return out, results
+
+
+def table(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def planted_hint(stem: str) -> str:
+    """The checker's line for the planted mistake, computed here, in this process, without Otter."""
+    planted = classroom_demo.PLANTED[stem[:2]]
+    source = read_answers(ROOT / "notebooks" / f"{stem}.ipynb")[planted.exercise].source
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(source.replace(planted.right, planted.wrong), namespace)
+    check = checker_for(planted.exercise)
+    verdict = check(namespace[check.default_name], print_verdict=False)
+    assert verdict.reason == "known mistake", "the planted mistake is one the checker names"
+    return str(verdict)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_grade_table_gives_full_marks_zero_and_partial(demo, chapter):
+    out, _ = demo
+    stem = chapter[:-len(".ipynb")]
+    answers = read_answers(ROOT / "notebooks" / chapter)
+    rows = table(out / "grading" / "en" / stem / "grades.csv")
+    exercises = list(answers)
+    with (out / "grading" / "en" / stem / "grades.csv").open(encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == ["student", *exercises, "total", "possible", "status"]
+    possible = sum(a.points for a in answers.values())
+    assert [float(rows["(points)"][e]) for e in exercises] == [a.points for a in answers.values()]
+    assert set(rows) == {"(points)", "solved", "untouched", "mistake"}
+    assert float(rows["solved"]["total"]) == possible == float(rows["solved"]["possible"])
+    assert [float(rows["untouched"][e]) for e in exercises] == [0.0] * len(exercises)
+    planted = classroom_demo.PLANTED[stem[:2]].exercise
+    for exercise in exercises:
+        expected = 0.0 if exercise == planted else answers[exercise].points
+        assert float(rows["mistake"][exercise]) == expected, f"mistake, exercise {exercise}"
+    assert float(rows["mistake"]["total"]) == possible - answers[planted].points
+    assert {row["status"] for name, row in rows.items() if name != "(points)"} == {"graded"}
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_feedback_names_the_mistake_and_the_missing_work(demo, chapter):
+    out, _ = demo
+    stem = chapter[:-len(".ipynb")]
+    feedback = out / "grading" / "en" / stem / "feedback"
+    mistake = (feedback / "mistake.txt").read_text(encoding="utf-8")
+    # the checker's own line, twice: on the learner's inputs and on the hidden ones
+    assert mistake.count(planted_hint(stem)) == 2, mistake
+    assert "Traceback" not in mistake
+    untouched = (feedback / "untouched.txt").read_text(encoding="utf-8")
+    assert untouched.count("[NOT YET] Exercise") == 2 * len(read_answers(ROOT / "notebooks" / chapter))
+    assert "[TRY AGAIN]" not in (feedback / "solved.txt").read_text(encoding="utf-8")
+
+
+def test_the_student_notebook_is_the_chapter_with_points_and_no_answers(demo):
+    out, _ = demo
+    chapter = nbformat.read(ROOT / "notebooks" / CHAPTERS[1], as_version=4)
+    student = nbformat.read(out / "kit" / "student" / "en" / CHAPTERS[1], as_version=4)
+    answers = read_answers(ROOT / "notebooks" / CHAPTERS[1])
+    assert [c.id for c in student.cells] == [c.id for c in chapter.cells]
+    for ours, theirs in zip(student.cells, chapter.cells):
+        exercise = theirs.metadata.get("course", {}).get("exercise")
+        if exercise and theirs.cell_type == "markdown":
+            assert ours.source.startswith(theirs.source) and f"**Points: {answers[exercise].points:g}.**" in ours.source
+        else:
+            assert ours.source == theirs.source, f"cell {theirs.id} changed"
+        if ours.cell_type == "code":
+            assert ours.outputs == [], "handed out without outputs"
+    # same cells as the chapter (above), so no answer and no test came along; and no Otter cell either
+    text = json.dumps(student)
+    assert "hidden=True" not in text and "otter" not in "".join(c.source for c in student.cells)
+
+
+def test_the_autograder_holds_visible_and_hidden_tests_worth_the_points(demo):
+    out, _ = demo
+    answers = read_answers(ROOT / "notebooks" / CHAPTERS[1])
+    with zipfile.ZipFile(out / "kit" / "autograder" / "en" / f"{CHAPTERS[1][:-6]}.zip") as kit:
+        for exercise, answer in answers.items():
+            test = kit.read(f"tests/{answer.name}.py").decode()
+            assert f"points = {answer.points:g}" in test
+            assert "hidden=False" in test and "hidden=True" in test
+            assert f"assert_passes('{exercise}', {checker_for(exercise).default_name}, hidden=True)" in test
+
+
+def test_a_submission_that_never_finishes_gets_zero_and_a_note(demo, tmp_path):
+    out, _ = demo
+    stem = CHAPTERS[0][:-len(".ipynb")]
+    autograder = out / "kit" / "autograder" / "en" / f"{stem}.zip"
+    graded = grade.grade_one(autograder, out / "grading" / "en" / stem / "submitted" / "solved.ipynb", timeout_s=1)
+    assert graded.total == 0 and graded.status.startswith("timed out after 1 s")
+
+
+def test_grade_names_a_bad_autograder_or_an_empty_folder(tmp_path):
+    (tmp_path / "subs").mkdir()
+    with pytest.raises(SystemExit, match="is not an autograder zip"):
+        grade.grade_folder(tmp_path / "missing.zip", tmp_path / "subs", tmp_path / "out")
+    (tmp_path / "kit.zip").write_bytes(b"")
+    with pytest.raises(SystemExit, match="no submitted notebooks"):
+        grade.grade_folder(tmp_path / "kit.zip", tmp_path / "subs", tmp_path / "out")
+    with pytest.raises(SystemExit):
+        grade.main([str(tmp_path / "kit.zip"), str(tmp_path / "subs"), "--timeout", "0"])
+
+
+def test_make_assignments_names_an_unknown_chapter():
+    with pytest.raises(SystemExit, match="no chapter 42 with exercises"):
+        make_assignments.chapters(["42"])
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("# BEGIN QUESTION\n# name: q2_1\nx = 1\n", "needs one '# END QUESTION'"),
+    ("# BEGIN QUESTION\n# name: two_one\n# points: 2\nx = 1\n# END QUESTION\n", "'name' must be q<chapter>_<exercise>"),
+    ("# BEGIN QUESTION\n# name: q2_1\nx = 1\n# END QUESTION\n", "'points' must be a positive number"),
+    ("# BEGIN QUESTION\n# name: q2_1\n# points: true\nx = 1\n# END QUESTION\n", "'points' must be a positive number"),
+    ("# BEGIN QUESTION\n# name: q2_1\n# points: 2\n# END QUESTION\n", "the answer cell is empty"),
+    ("# BEGIN QUESTION\n# name: q2_1\n# points: 2\nx\n# END QUESTION\n"
+     "# BEGIN QUESTION\n# name: q2_1\n# points: 2\ny\n# END QUESTION\n", "exercise 2.1 has two answers"),
+])
+def test_a_malformed_answers_file_is_named(text, problem):
+    with pytest.raises(ValueError, match=problem):
+        parse_answers(text, "answers.py")
+
+
+def test_an_answers_file_reads_as_otter_questions():
+    answers = parse_answers('"""A docstring may quote ``# BEGIN QUESTION`` without starting one."""\n'
+                            "# BEGIN QUESTION\n# name: q2_1\n# points: 3\n\ndef f():\n    # a comment\n    return 1\n"
+                            "# END QUESTION\n", "answers.py")
+    assert list(answers) == ["2.1"]
+    assert answers["2.1"].config == {"name": "q2_1", "points": 3}
+    assert answers["2.1"].source == "def f():\n    # a comment\n    return 1"
+
+
+def test_feedback_headings_follow_the_notebooks_language(tmp_path):
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"tests": [
+        {"name": "Public Tests", "output": "q2_1 results: ...", "status": "failed"},
+        {"name": "q2_1", "score": 1, "max_score": 2, "output": "q2_1 results:\n  AssertionError: [TRY AGAIN] ..."},
+        {"name": "q2_2", "score": 2, "max_score": 2, "output": "q2_2 results: All test cases passed!"},
+    ]}), encoding="utf-8")
+    chinese = tmp_path / "zh.ipynb"
+    chinese.write_text(json.dumps({"metadata": {"course": {"language": "zh-CN"}}, "cells": []}), encoding="utf-8")
+    english = tmp_path / "en.ipynb"
+    english.write_text(json.dumps({"metadata": {}, "cells": []}), encoding="utf-8")
+    (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    assert [grade.notebook_language(p) for p in (chinese, english, tmp_path / "broken.ipynb")] == ["zh-CN", "en", "en"]
+    graded = grade.read_results(results, "li_lei", "zh-CN")
+    assert graded.scores == {"2.1": 1.0, "2.2": 2.0} and graded.total == 3.0
+    assert graded.feedback.startswith("练习 2.1：得 1 分（满分 2 分）\nq2_1 results:")
+    assert "Public Tests" not in graded.feedback and "q2_1 results: ..." not in graded.feedback
+    assert grade.read_results(results, "ada").feedback.startswith("Exercise 2.1: 1 / 2 points\n")
