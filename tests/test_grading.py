@@ -24,6 +24,7 @@ pytest.importorskip("otter", reason="Otter-Grader is in the course environment (
 import nbformat  # noqa: E402
 
 from course_lib.exercises.grading import checker_for  # noqa: E402
+from course_lib.exercises.inputs import SAME_HIDDEN_INPUTS  # noqa: E402
 from tools import classroom_demo, grade, make_assignments  # noqa: E402
 from tools.answers import parse_answers, read_answers  # noqa: E402
 
@@ -40,7 +41,7 @@ def demo(tmp_path_factory):
 
 
 def table(path: Path) -> dict[str, dict[str, str]]:
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8-sig") as handle:
         return {row["student"]: row for row in csv.DictReader(handle)}
 
 
@@ -64,7 +65,8 @@ def test_the_grade_table_gives_full_marks_zero_and_partial(demo, chapter):
     answers = read_answers(ROOT / "notebooks" / chapter)
     rows = table(out / "grading" / "en" / stem / "grades.csv")
     exercises = list(answers)
-    with (out / "grading" / "en" / stem / "grades.csv").open(encoding="utf-8") as handle:
+    assert (out / "grading" / "en" / stem / "grades.csv").read_bytes().startswith("\ufeff".encode()), "a BOM, for Excel"
+    with (out / "grading" / "en" / stem / "grades.csv").open(encoding="utf-8-sig") as handle:
         assert next(csv.reader(handle)) == ["student", *exercises, "total", "possible", "status"]
     possible = sum(a.points for a in answers.values())
     assert [float(rows["(points)"][e]) for e in exercises] == [a.points for a in answers.values()]
@@ -103,6 +105,7 @@ def test_the_student_notebook_is_the_chapter_with_points_and_no_answers(demo):
         exercise = theirs.metadata.get("course", {}).get("exercise")
         if exercise and theirs.cell_type == "markdown":
             assert ours.source.startswith(theirs.source) and f"**Points: {answers[exercise].points:g}.**" in ours.source
+            assert ("hand-picked" in ours.source) == (exercise in SAME_HIDDEN_INPUTS)
         else:
             assert ours.source == theirs.source, f"cell {theirs.id} changed"
         if ours.cell_type == "code":
@@ -185,6 +188,7 @@ def test_feedback_headings_follow_the_notebooks_language(tmp_path):
     assert [grade.notebook_language(p) for p in (chinese, english, tmp_path / "broken.ipynb")] == ["zh-CN", "en", "en"]
     graded = grade.read_results(results, "li_lei", "zh-CN")
     assert graded.scores == {"2.1": 1.0, "2.2": 2.0} and graded.total == 3.0
-    assert graded.feedback.startswith("练习 2.1：得 1 分（满分 2 分）\nq2_1 results:")
+    assert "\n\n练习 2.1：得 1 分（满分 2 分）\nq2_1 results:" in graded.feedback
+    assert graded.feedback.startswith("（每道练习下，result 1 是检查函数在你看到的输入上的结果")
     assert "Public Tests" not in graded.feedback and "q2_1 results: ..." not in graded.feedback
-    assert grade.read_results(results, "ada").feedback.startswith("Exercise 2.1: 1 / 2 points\n")
+    assert "\n\nExercise 2.1: 1 / 2 points\n" in grade.read_results(results, "ada").feedback

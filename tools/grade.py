@@ -9,8 +9,9 @@ command without it, and this loop is what ``otter grade`` adds on top: a table.
 
     python -m tools.grade build/classroom/autograder/en/02_pretraining_heads_and_loss.zip submissions/ --out grades/
 
-writes ``grades/grades.csv`` (one row per student, the file name without ``.ipynb``; a column per exercise,
-then ``total``, ``possible`` and ``status``) and ``grades/feedback/<student>.txt`` (what each test said: for a
+writes ``grades/grades.csv`` (UTF-8 with a byte-order mark, for Excel; one row per student, the file name without
+``.ipynb``; a column per exercise, then ``total``, ``possible`` and ``status``: ``graded``, ``timed out after N s:
+graded 0`` or ``not graded: otter run failed (why)``) and ``grades/feedback/<student>.txt`` (what each test said: for a
 failed test, the checker's hint, in the language the notebook's set-up cell chose), to hand back.
 """
 
@@ -53,8 +54,18 @@ def exercise_of(question: str) -> str:
 
 # The feedback file's line above each exercise's test results, in the submission's language (Otter's own lines
 # below it stay English; the checkers' hints inside them follow the notebook's set-up cell).
-FEEDBACK_HEADING = {"en": "Exercise {exercise}: {score:g} / {possible:g} points",
-                    "zh-CN": "练习 {exercise}：得 {score:g} 分（满分 {possible:g} 分）"}
+FEEDBACK = {
+    "en": {"heading": "Exercise {exercise}: {score:g} / {possible:g} points",
+           "halves": "(In each exercise, result 1 is the checker on the inputs you saw, result 2 the same checker on "
+                     "the grader's hidden inputs.)",
+           "timed out": "The notebook did not finish within {seconds:g} s, so it was not graded.",
+           "failed": "The grader could not run this notebook: {why}"},
+    "zh-CN": {"heading": "练习 {exercise}：得 {score:g} 分（满分 {possible:g} 分）",
+              "halves": "（每道练习下，result 1 是检查函数在你看到的输入上的结果，result 2 是同一个检查函数在评分用的"
+                        "不公开输入上的结果。）",
+              "timed out": "这个笔记本在 {seconds:g} 秒内没有运行完，所以没有评分。",
+              "failed": "评分程序无法运行这个笔记本：{why}"},
+}
 
 
 def notebook_language(submission: Path) -> str:
@@ -63,7 +74,7 @@ def notebook_language(submission: Path) -> str:
         language = json.loads(submission.read_text(encoding="utf-8"))["metadata"]["course"]["language"]
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return "en"
-    return language if language in FEEDBACK_HEADING else "en"
+    return language if language in FEEDBACK else "en"
 
 
 def read_results(path: Path, student: str, language: str = "en") -> Graded:
@@ -75,15 +86,15 @@ def read_results(path: Path, student: str, language: str = "en") -> Graded:
             continue
         exercise = exercise_of(test["name"])
         graded.scores[exercise], graded.possible[exercise] = float(test["score"]), float(test["max_score"])
-        heading = FEEDBACK_HEADING[language].format(exercise=exercise, score=test["score"], possible=test["max_score"])
+        heading = FEEDBACK[language]["heading"].format(exercise=exercise, score=test["score"], possible=test["max_score"])
         parts.append(f"{heading}\n{test['output'].strip()}")
-    graded.feedback = "\n\n".join(parts) + "\n"
+    graded.feedback = FEEDBACK[language]["halves"] + "\n\n" + "\n\n".join(parts) + "\n"
     return graded
 
 
 def grade_one(autograder: Path, submission: Path, timeout_s: float) -> Graded:
     """``otter run`` on one submission, in a child process with a time limit."""
-    student = submission.stem
+    student, language = submission.stem, notebook_language(submission)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="course_grade_") as out:
         command = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder), "-o", out,
@@ -92,15 +103,15 @@ def grade_one(autograder: Path, submission: Path, timeout_s: float) -> Graded:
             result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
         except subprocess.TimeoutExpired:
             graded = Graded(student, status=f"timed out after {timeout_s:g} s: graded 0",
-                            feedback=f"The notebook did not finish within {timeout_s:g} s, so it was not graded.\n")
+                            feedback=FEEDBACK[language]["timed out"].format(seconds=timeout_s) + "\n")
         else:
             results = Path(out) / "results.json"
             if result.returncode == 0 and results.exists():
-                graded = read_results(results, student, notebook_language(submission))
+                graded = read_results(results, student, language)
             else:
                 last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no message"]
                 graded = Graded(student, status=f"not graded: otter run failed ({last[0][:200]})",
-                                feedback="The grader could not run this notebook: " + last[0] + "\n")
+                                feedback=FEEDBACK[language]["failed"].format(why=last[0]) + "\n")
     graded.seconds = time.perf_counter() - started
     return graded
 
@@ -110,7 +121,9 @@ def write_table(rows: list[Graded], out: Path) -> Path:
     exercises = sorted({e for row in rows for e in row.possible}, key=lambda e: tuple(int(p) for p in e.split(".")))
     possible = {e: next(row.possible[e] for row in rows if e in row.possible) for e in exercises}
     path = out / "grades.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    # utf-8-sig: the byte-order mark makes Excel read the file as UTF-8 (without it, Chinese Windows reads GBK and
+    # garbles names such as 张三); every other spreadsheet and csv.reader(encoding="utf-8-sig") skip it.
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", *exercises, "total", "possible", "status"])
         writer.writerow(["(points)", *(f"{possible[e]:g}" for e in exercises), f"{sum(possible.values()):g}",

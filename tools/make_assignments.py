@@ -36,6 +36,7 @@ import nbformat
 import yaml
 from nbformat.v4 import new_code_cell, new_raw_cell
 
+from course_lib.exercises.inputs import SAME_HIDDEN_INPUTS
 from tools import output_folder
 from tools.answers import Answer, answers_file, read_answers
 
@@ -44,12 +45,19 @@ LANGUAGES = {"en": ROOT / "notebooks", "zh-CN": ROOT / "zh-CN" / "notebooks"}
 SOLUTIONS = {"en": ROOT / "solutions", "zh-CN": ROOT / "zh-CN" / "solutions"}
 DEFAULT_OUT = ROOT / "build" / "classroom"
 
-# What each statement gains in the student notebook: the exercise's worth, and how it is earned.
+# What each statement gains in the student notebook: the exercise's worth, and how it is earned. "same": the
+# exercise's inputs are hand-picked (inputs.SAME_HIDDEN_INPUTS), so the grader's second run uses the same ones.
 POINTS_NOTE = {
-    "en": "**Points: {points:g}.** {visible:g} for passing the checker in the cell below, {hidden:g} for passing it "
-          "again on inputs the grader keeps hidden (so an answer that only fits the checker's own inputs earns half).",
-    "zh-CN": "**分值：{points:g} 分。** 下面单元格中的检查函数通过，得 {visible:g} 分；在评分时另用一组不公开的输入再检查一次，"
-             "通过再得 {hidden:g} 分（只对检查函数那几组输入碰巧成立的答案，只能拿一半）。",
+    ("en", "hidden"): "**Points: {points:g}.** {half:g} when your answer passes the checker in the cell below, {half:g} "
+                      "more when it passes the same checker again on inputs the grader keeps hidden (so an answer "
+                      "made to fit the visible inputs only earns half).",
+    ("en", "same"): "**Points: {points:g}.** {half:g} when your answer passes the checker in the cell below, {half:g} "
+                    "more when the grader runs that checker again (this exercise's inputs are hand-picked edge cases, "
+                    "so the grader uses the same ones).",
+    ("zh-CN", "hidden"): "**分值：{points:g} 分。** 你的答案通过下面单元格里的检查函数，得 {half:g} 分；评分时还会用一组"
+                         "不公开的输入再检查一次，通过再得 {half:g} 分（只适用于那几组可见输入的答案只能拿一半）。",
+    ("zh-CN", "same"): "**分值：{points:g} 分。** 你的答案通过下面单元格里的检查函数，得 {half:g} 分；评分时会再运行一次"
+                       "这个检查函数，通过再得 {half:g} 分（这道题的输入是精心挑选的边界情况，评分时用的是同一组输入）。",
 }
 
 # One test, in Otter's exception-based format: a function of the learner's function, and its call.
@@ -117,8 +125,9 @@ def master_notebook(chapter: Path, language: str, *, verify: bool):
             cell.outputs, cell.execution_count = [], None  # the student starts from a notebook not yet run
         if exercise and cell.cell_type == "markdown":
             points = answers[exercise].points
-            cell.source = cell.source.rstrip() + "\n\n" + POINTS_NOTE[language].format(
-                points=points, visible=points / 2, hidden=points / 2)
+            kind = "same" if exercise in SAME_HIDDEN_INPUTS else "hidden"
+            cell.source = cell.source.rstrip() + "\n\n" + POINTS_NOTE[language, kind].format(points=points,
+                                                                                              half=points / 2)
         if exercise and cell.cell_type == "code":
             cells += question_cells(cell, answers[exercise], language)
         else:

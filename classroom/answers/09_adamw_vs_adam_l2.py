@@ -1,12 +1,4 @@
-"""Notebook 09_adamw_vs_adam_l2: the worked answers of its exercises, and their points, for the solutions and the classroom kit.
-
-One source, read by two tools: ``python -m tools.make_solutions`` puts each answer into
-solutions/09_adamw_vs_adam_l2_solutions.ipynb, and ``python -m tools.make_assignments`` (``make classroom``) into the
-Otter-Grader assignment. Each exercise is an Otter question: its configuration in Otter's own keys (``name``,
-``points``) on the comment lines after ``# BEGIN QUESTION``, then the answer cell up to ``# END QUESTION``. The
-statement and the learner's template stay in the chapter notebook; the tests are the exercise's checker, on
-the inputs the learner sees and on a hidden set (course_lib/exercises/grading.py).
-"""
+"""Notebook 09_adamw_vs_adam_l2: the worked answers of its exercises and their points (classroom/README.md says how)."""
 
 # BEGIN QUESTION
 # name: q9_1
