@@ -41,6 +41,7 @@ def demo(tmp_path_factory):
 
 
 def table(path: Path) -> dict[str, dict[str, str]]:
+    """grades.csv by student."""
     with path.open(encoding="utf-8-sig") as handle:
         return {row["student"]: row for row in csv.DictReader(handle)}
 
@@ -63,22 +64,25 @@ def test_the_grade_table_gives_full_marks_zero_and_partial(demo, chapter):
     out, _ = demo
     stem = chapter[:-len(".ipynb")]
     answers = read_answers(ROOT / "notebooks" / chapter)
-    rows = table(out / "grading" / "en" / stem / "grades.csv")
-    exercises = list(answers)
-    assert (out / "grading" / "en" / stem / "grades.csv").read_bytes().startswith("\ufeff".encode()), "a BOM, for Excel"
-    with (out / "grading" / "en" / stem / "grades.csv").open(encoding="utf-8-sig") as handle:
-        assert next(csv.reader(handle)) == ["student", *exercises, "total", "possible", "status"]
+    path = out / "grading" / "en" / stem / "grades.csv"
+    assert path.read_bytes().startswith("\ufeff".encode()), "a byte-order mark, for Excel"
     possible = sum(a.points for a in answers.values())
-    assert [float(rows["(points)"][e]) for e in exercises] == [a.points for a in answers.values()]
-    assert set(rows) == {"(points)", "solved", "untouched", "mistake"}
-    assert float(rows["solved"]["total"]) == possible == float(rows["solved"]["possible"])
-    assert [float(rows["untouched"][e]) for e in exercises] == [0.0] * len(exercises)
+    columns = {e: f"{e} ({a.points:g} pts)" for e, a in answers.items()}
+    with path.open(encoding="utf-8-sig") as handle:
+        assert next(csv.reader(handle)) == ["student", *columns.values(), f"total ({possible:g} pts)", "status", "review"]
+    rows = table(path)
+    total = f"total ({possible:g} pts)"
+    assert set(rows) == {"solved", "untouched", "mistake"}
+    assert [float(rows["solved"][c]) for c in columns.values()] == [a.points for a in answers.values()]
+    assert float(rows["solved"][total]) == possible
+    assert [float(rows["untouched"][c]) for c in columns.values()] == [0.0] * len(answers)
     planted = classroom_demo.PLANTED[stem[:2]].exercise
-    for exercise in exercises:
+    for exercise, column in columns.items():
         expected = 0.0 if exercise == planted else answers[exercise].points
-        assert float(rows["mistake"][exercise]) == expected, f"mistake, exercise {exercise}"
-    assert float(rows["mistake"]["total"]) == possible - answers[planted].points
-    assert {row["status"] for name, row in rows.items() if name != "(points)"} == {"graded"}
+        assert float(rows["mistake"][column]) == expected, f"mistake, exercise {exercise}"
+    assert float(rows["mistake"][total]) == possible - answers[planted].points
+    assert {row["status"] for row in rows.values()} == {"graded"}
+    assert {row["review"] for row in rows.values()} == {""}, "nothing to review in an honest class"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -100,10 +104,15 @@ def test_the_student_notebook_is_the_chapter_with_points_and_no_answers(demo):
     chapter = nbformat.read(ROOT / "notebooks" / CHAPTERS[1], as_version=4)
     student = nbformat.read(out / "kit" / "student" / "en" / CHAPTERS[1], as_version=4)
     answers = read_answers(ROOT / "notebooks" / CHAPTERS[1])
+    note = student.cells.pop(1)  # what is graded and how to submit
+    assert note.id == "assignment-note" and "exercises 2.1, 2.2, 2.3 (6 points in all" in note.source
     assert [c.id for c in student.cells] == [c.id for c in chapter.cells]
     for ours, theirs in zip(student.cells, chapter.cells):
         exercise = theirs.metadata.get("course", {}).get("exercise")
-        if exercise and theirs.cell_type == "markdown":
+        if "](" in theirs.source and ("Open In Colab" in theirs.source or "/solutions/" in theirs.source):
+            assert "Open In Colab" not in ours.source and "/solutions/" not in ours.source, "no badge, no solutions link"
+            assert len(ours.source) > len(theirs.source) / 2, "only the badge or the link's address went"
+        elif exercise and theirs.cell_type == "markdown":
             assert ours.source.startswith(theirs.source) and f"**Points: {answers[exercise].points:g}.**" in ours.source
             assert ("hand-picked" in ours.source) == (exercise in SAME_HIDDEN_INPUTS)
         else:
@@ -189,6 +198,40 @@ def test_feedback_headings_follow_the_notebooks_language(tmp_path):
     graded = grade.read_results(results, "li_lei", "zh-CN")
     assert graded.scores == {"2.1": 1.0, "2.2": 2.0} and graded.total == 3.0
     assert "\n\n练习 2.1：得 1 分（满分 2 分）\nq2_1 results:" in graded.feedback
-    assert graded.feedback.startswith("（每道练习下，result 1 是检查函数在你看到的输入上的结果")
+    assert graded.feedback.startswith("（每道练习下，result 1 是检查函数在你笔记本里看到的那组输入上的结果")
     assert "Public Tests" not in graded.feedback and "q2_1 results: ..." not in graded.feedback
+    assert "hidden=True" in graded.feedback.splitlines()[0]
     assert "\n\nExercise 2.1: 1 / 2 points\n" in grade.read_results(results, "ada").feedback
+
+
+def test_review_names_what_a_notebook_autograder_cannot_stop(demo, tmp_path):
+    out, _ = demo
+    solved = nbformat.read(out / "grading" / "en" / CHAPTERS[1][:-6] / "submitted" / "solved.ipynb", as_version=4)
+    assert grade.review_notes(out / "grading" / "en" / CHAPTERS[1][:-6] / "submitted" / "solved.ipynb") == []
+    cells = {c.metadata["course"]["exercise"]: c for c in solved.cells
+             if c.cell_type == "code" and "exercise" in c.metadata.get("course", {})}
+    cells["2.1"].source = "from course_lib.losses import masked_lm_loss\nmy_mlm_loss = masked_lm_loss"
+    cells["2.2"].source = ("from course_lib.losses import next_sentence_loss\n\ndef my_nsp_loss(logits, labels):\n"
+                           "    return next_sentence_loss(logits, labels)")
+    cells["2.3"].source += "\nimport course_lib.exercises.grading as g\ng.assert_passes = lambda *a, **k: None"
+    path = tmp_path / "gamer.ipynb"
+    nbformat.write(solved, path)
+    assert grade.review_notes(path) == [
+        "the code names the grader's own functions",
+        "2.1: `my_mlm_loss` is not defined (def) in its own cell",
+        "2.1: uses the course's own masked_lm_loss",
+        "2.2: uses the course's own next_sentence_loss",
+    ]
+    (tmp_path / "broken.ipynb").write_text("{", encoding="utf-8")
+    assert grade.review_notes(tmp_path / "broken.ipynb") == ["not a readable notebook"]
+
+
+def test_a_notebook_saved_from_another_kernel_is_graded_with_this_one(tmp_path):
+    notebook = tmp_path / "ada.ipynb"
+    notebook.write_text(json.dumps({"metadata": {"kernelspec": {"name": "conda-env-course-py", "display_name": "x"}},
+                                    "cells": [], "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    copy = grade.with_course_kernel(notebook, tmp_path)
+    assert copy != notebook and copy.name == "ada.ipynb"
+    assert json.loads(copy.read_text(encoding="utf-8"))["metadata"]["kernelspec"]["name"] == "python3"
+    (tmp_path / "broken.ipynb").write_text("{", encoding="utf-8")
+    assert grade.with_course_kernel(tmp_path / "broken.ipynb", tmp_path / "other") == tmp_path / "broken.ipynb"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -34,11 +35,13 @@ from pathlib import Path
 
 import nbformat
 import yaml
-from nbformat.v4 import new_code_cell, new_raw_cell
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_raw_cell
 
+from course_lib.exercises.grading import checker_for
 from course_lib.exercises.inputs import SAME_HIDDEN_INPUTS
 from tools import output_folder
 from tools.answers import Answer, answers_file, read_answers
+from tools.colab import BADGE_RE  # the Colab badge opens the public chapter, not the handed-out copy
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = {"en": ROOT / "notebooks", "zh-CN": ROOT / "zh-CN" / "notebooks"}
@@ -48,17 +51,43 @@ DEFAULT_OUT = ROOT / "build" / "classroom"
 # What each statement gains in the student notebook: the exercise's worth, and how it is earned. "same": the
 # exercise's inputs are hand-picked (inputs.SAME_HIDDEN_INPUTS), so the grader's second run uses the same ones.
 POINTS_NOTE = {
-    ("en", "hidden"): "**Points: {points:g}.** {half:g} when your answer passes the checker in the cell below, {half:g} "
-                      "more when it passes the same checker again on inputs the grader keeps hidden (so an answer "
-                      "made to fit the visible inputs only earns half).",
-    ("en", "same"): "**Points: {points:g}.** {half:g} when your answer passes the checker in the cell below, {half:g} "
-                    "more when the grader runs that checker again (this exercise's inputs are hand-picked edge cases, "
-                    "so the grader uses the same ones).",
-    ("zh-CN", "hidden"): "**分值：{points:g} 分。** 你的答案通过下面单元格里的检查函数，得 {half:g} 分；评分时还会用一组"
-                         "不公开的输入再检查一次，通过再得 {half:g} 分（只适用于那几组可见输入的答案只能拿一半）。",
-    ("zh-CN", "same"): "**分值：{points:g} 分。** 你的答案通过下面单元格里的检查函数，得 {half:g} 分；评分时会再运行一次"
-                       "这个检查函数，通过再得 {half:g} 分（这道题的输入是精心挑选的边界情况，评分时用的是同一组输入）。",
+    ("en", "hidden"): "**Points: {points:g}.** When the grader runs your notebook: {half:g} if your answer in the cell "
+                      "below passes its checker, {half:g} more if it passes the same checker on a second set of inputs "
+                      "(`{check}({function}, hidden=True)` shows them), so an answer made to fit the first set only "
+                      "earns half.",
+    ("en", "same"): "**Points: {points:g}.** When the grader runs your notebook: {half:g} if your answer in the cell "
+                    "below passes its checker, {half:g} more when the grader runs that checker a second time (this "
+                    "exercise's inputs are hand-picked edge cases, so both runs use the same ones).",
+    ("zh-CN", "hidden"): "**分值：{points:g} 分。** 评分时会重新运行你的笔记本：下面单元格里的答案通过检查函数，得 {half:g} 分；"
+                         "再用第二组输入通过同一个检查函数（`{check}({function}, hidden=True)` 可以看到这组输入），"
+                         "再得 {half:g} 分。只适用于第一组输入的答案只能拿一半。",
+    ("zh-CN", "same"): "**分值：{points:g} 分。** 评分时会重新运行你的笔记本：下面单元格里的答案通过检查函数，得 {half:g} 分；"
+                       "评分时再运行一次这个检查函数，通过再得 {half:g} 分（这道题的输入是精心挑选的边界情况，两次用的是同一组输入）。",
 }
+
+# The student notebook's second cell: what is graded and how to submit, so that a right answer is not lost.
+ASSIGNMENT_NOTE = {
+    "en": "## This notebook is a graded assignment\n\n"
+          "Graded: exercises {exercises} ({total:g} points in all; each statement says what it is worth). The other "
+          "questions are for practice.\n\n"
+          "- Write each answer in the exercise's own cell, in place of the `...`, and keep the function's name "
+          "(`{example}`): the grader reads the function from that cell, under that name.\n"
+          "- Before you submit: restart the kernel and run every cell from the top. The grader runs the notebook again, "
+          "in a fresh kernel, with a time limit your teacher sets; what you edited in an output does not count.\n"
+          "- `[PASS]` in your notebook means the first half of an exercise's points; the second half comes from the same "
+          "checker on a second set of inputs.",
+    "zh-CN": "## 这个笔记本是一份计分作业\n\n"
+             "计分的是练习 {exercises}（共 {total:g} 分；每道题的题目下写明了分值）。其他问题供练习用，不计分。\n\n"
+             "- 把每道题的答案写在这道练习自己的单元格里，替换掉 `...`，并保留函数名（`{example}`）：评分程序从这个单元格、"
+             "按这个名字读取你的函数。\n"
+             "- 提交之前：重启内核，从头运行每一个单元格。评分程序会在新的内核里重新运行整个笔记本，并有老师设定的时间上限；"
+             "手工改动的输出不算数。\n"
+             "- 笔记本里显示 `[PASS]`，说明你拿到了这道题的一半分数；另一半来自同一个检查函数在第二组输入上的检查。",
+}
+
+# Links to the worked solutions (most chapters end with one) lose their address in the handed-out notebook: the
+# course is open and its solutions are public, but they need not be one click away during an assignment.
+SOLUTIONS_LINK = re.compile(r"\[([^\]]*)\]\([^)]*/solutions/[^)]*\)")
 
 # One test, in Otter's exception-based format: a function of the learner's function, and its call.
 TEST_CELL = '''""" # BEGIN TEST CONFIG
@@ -85,8 +114,6 @@ def exercise_of(cell) -> str | None:
 
 def learner_function(answer: Answer) -> str:
     """The name the exercise's checker quotes and the grader's tests receive (``my_mlm_loss``)."""
-    from course_lib.exercises.grading import checker_for
-
     return checker_for(answer.exercise).default_name
 
 
@@ -126,12 +153,23 @@ def master_notebook(chapter: Path, language: str, *, verify: bool):
         if exercise and cell.cell_type == "markdown":
             points = answers[exercise].points
             kind = "same" if exercise in SAME_HIDDEN_INPUTS else "hidden"
-            cell.source = cell.source.rstrip() + "\n\n" + POINTS_NOTE[language, kind].format(points=points,
-                                                                                              half=points / 2)
+            check = checker_for(exercise)
+            cell.source = cell.source.rstrip() + "\n\n" + POINTS_NOTE[language, kind].format(
+                points=points, half=points / 2, check=check.__name__, function=check.default_name)
+        if cell.cell_type == "markdown":
+            handed_out = SOLUTIONS_LINK.sub(r"\1", BADGE_RE.sub("", cell.source))
+            if handed_out != cell.source:
+                cell.source = re.sub(r"\n{3,}", "\n\n", handed_out).strip("\n")
         if exercise and cell.cell_type == "code":
             cells += question_cells(cell, answers[exercise], language)
         else:
             cells.append(cell)
+    first = next(i for i, c in enumerate(cells) if c.cell_type == "markdown")  # the title cell
+    note = new_markdown_cell(ASSIGNMENT_NOTE[language].format(
+        exercises=("、" if language == "zh-CN" else ", ").join(answers), total=sum(a.points for a in answers.values()),
+        example=checker_for(next(iter(answers))).default_name))
+    note.id = "assignment-note"
+    cells.insert(first + 1, note)
     nb.cells = cells
     return nb
 
@@ -205,13 +243,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="let otter assign run every solution against its tests (executes each chapter)")
     args = parser.parse_args(argv)
     names = chapters(args.chapters)
-    out = output_folder.prepare(args.out, "make_assignments.py", replace=True, example="build/classroom")
-    index = {}
+    # The whole kit replaces the folder; a few chapters or one language are written into it, the rest kept.
+    everything = not args.chapters and set(args.languages) == set(LANGUAGES)
+    out = output_folder.prepare(args.out, "make_assignments.py", replace=everything, example="build/classroom")
+    points = out / "points.json"
+    index = {} if everything or not points.exists() else json.loads(points.read_text(encoding="utf-8"))
     for language in args.languages:
         for name in names:
-            index.setdefault(name[:-len(".ipynb")], build(name, language, out, verify=args.verify))
+            index[name[:-len(".ipynb")]] = build(name, language, out, verify=args.verify)
             print(f"{language}: {name[:-len('.ipynb')]}", flush=True)
-    (out / "points.json").write_text(json.dumps(index, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    points.write_text(json.dumps(dict(sorted(index.items())), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     output_folder.finish(out)
     print(f"The classroom kit is in {out}: student/, autograder/, solutions/ (languages: {', '.join(args.languages)})")
     return 0
