@@ -121,7 +121,8 @@ def test_the_student_notebook_is_the_chapter_with_points_and_no_answers(demo):
             assert ours.outputs == [], "handed out without outputs"
     # same cells as the chapter (above), so no answer and no test came along; and no Otter cell either
     text = json.dumps(student)
-    assert "hidden=True" not in text and "otter" not in "".join(c.source for c in student.cells)
+    assert "assert_passes('2.1', my_mlm_loss, hidden=True)" not in text, "the second-set test stays in the autograder"
+    assert "otter" not in "".join(c.source for c in student.cells)
 
 
 def test_the_autograder_holds_visible_and_hidden_tests_worth_the_points(demo):

@@ -135,7 +135,8 @@ def _library_names(sources) -> set[str]:
                     node.module or "").startswith("course_lib.exercises"):
                 names |= {alias.asname or alias.name for alias in node.names}
             elif isinstance(node, ast.Import):
-                names |= {alias.asname or alias.name for alias in node.names if alias.name.startswith("course_lib")}
+                names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names
+                          if alias.name.startswith("course_lib") and not alias.name.startswith("course_lib.exercises")}
     return names
 
 
