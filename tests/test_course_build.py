@@ -79,7 +79,7 @@ def tiny_course(tmp_path_factory) -> Path:
     shutil.copy(ROOT / "course_lib" / "__init__.py", repo / "course_lib" / "__init__.py")
     # make course also translates the executed copies (tools/translate.py; with no translations/ here it writes
     # no Chinese notebook and must stay silent)
-    for name in ("__init__.py", "run_notebooks.py", "build_site.py", "translate.py", "colab.py", "make_solutions.py",
+    for name in ("__init__.py", "run_notebooks.py", "build_site.py", "translate.py", "colab.py", "make_solutions.py", "answers.py",
                  "output_folder.py", "sync_run_times.py"):
         shutil.copy(ROOT / "tools" / name, repo / "tools" / name)
     nbformat.write(tiny_notebook(), repo / "notebooks" / "00_tiny.ipynb")
