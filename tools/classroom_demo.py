@@ -95,8 +95,8 @@ def submissions(student_notebook: Path, chapter: str, folder: Path) -> None:
         nbformat.write(nb, folder / f"{student}.ipynb")
 
 
-def run(chapters: list[str], languages: list[str], out: Path, *, timeout_s: float) -> dict:
-    """Build, submit and grade; {(language, chapter): [grade.Graded, ...]}."""
+def run(chapters: list[str], languages: list[str], out: Path, *, timeout_s: float, jobs: int = 1) -> dict:
+    """Build, submit and grade (``jobs`` submissions at a time); {(language, chapter): [grade.Graded, ...]}."""
     make_assignments.main(["--out", str(out / "kit"), "--languages", *languages, "--chapters",
                            *(c[:2] for c in chapters)])
     results = {}
@@ -106,7 +106,7 @@ def run(chapters: list[str], languages: list[str], out: Path, *, timeout_s: floa
             work = out / "grading" / language / stem
             submissions(out / "kit" / "student" / language / chapter, chapter, work / "submitted")
             rows = grade.grade_folder(out / "kit" / "autograder" / language / f"{stem}.zip", work / "submitted",
-                                      work, timeout_s=timeout_s, quiet=True)
+                                      work, timeout_s=timeout_s, jobs=jobs, quiet=True)
             results[(language, stem)] = rows
             planted = PLANTED[stem[:2]]
             for row in rows:
@@ -123,9 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--languages", nargs="+", choices=sorted(make_assignments.LANGUAGES), default=["en"])
     parser.add_argument("--out", default="build/classroom-demo")
     parser.add_argument("--timeout", type=float, default=grade.DEFAULT_TIMEOUT_S)
+    parser.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     out = output_folder.prepare(args.out, "classroom_demo.py", replace=True, example="build/classroom-demo")
-    run(make_assignments.chapters(args.chapters), args.languages, out, timeout_s=args.timeout)
+    run(make_assignments.chapters(args.chapters), args.languages, out, timeout_s=args.timeout, jobs=args.jobs)
     output_folder.finish(out)
     return 0
 
