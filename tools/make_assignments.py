@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -239,18 +241,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="the kit's folder (default build/classroom)")
     parser.add_argument("--chapters", nargs="+", metavar="NN", help="only these chapters (00 02 ...)")
     parser.add_argument("--languages", nargs="+", choices=sorted(LANGUAGES), default=list(LANGUAGES))
+    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
+                        help="assignments built at the same time (default: the CPU cores, at most 4)")
     parser.add_argument("--verify", action="store_true",
                         help="let otter assign run every solution against its tests (executes each chapter)")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     names = chapters(args.chapters)
     # The whole kit replaces the folder; a few chapters or one language are written into it, the rest kept.
     everything = not args.chapters and set(args.languages) == set(LANGUAGES)
     out = output_folder.prepare(args.out, "make_assignments.py", replace=everything, example="build/classroom")
     points = out / "points.json"
     index = {} if everything or not points.exists() else json.loads(points.read_text(encoding="utf-8"))
-    for language in args.languages:
-        for name in names:
-            index[name[:-len(".ipynb")]] = build(name, language, out, verify=args.verify)
+    # each `otter assign` is its own process (about 11 s, most of it Otter's start-up): a few at a time
+    pairs = [(language, name) for language in args.languages for name in names]
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for (language, name), summary in zip(pairs, pool.map(
+                lambda pair: build(pair[1], pair[0], out, verify=args.verify), pairs)):
+            index[name[:-len(".ipynb")]] = summary
             print(f"{language}: {name[:-len('.ipynb')]}", flush=True)
     points.write_text(json.dumps(dict(sorted(index.items())), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     output_folder.finish(out)
