@@ -102,7 +102,7 @@ translations: $(STAMP)
 
 # The classroom kit (docs/TEACHING.md, "Grading a class"): every chapter as an Otter-Grader assignment, in English
 # and Chinese, from the chapter notebooks and classroom/answers/: build/classroom/{student,autograder,solutions}/.
-# build/ is git-ignored, so git status stays clean. About 11 s a chapter and language (Otter Assign's own start-up).
+# build/ is git-ignored, so git status stays clean. About 100 s on 2 cores (24 runs of Otter Assign, 2-4 at a time).
 classroom: $(STAMP)
 	$(BIN)/python -m tools.make_assignments --out build/classroom
 

@@ -37,7 +37,7 @@ def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("classroom")
     with contextlib.redirect_stdout(io.StringIO()):
         # three at a time: a grading run waits for its kernel part of the time, and make test's other worker
-        # cannot use that (measured: the unit tests' wall time fell from 243 s to SEE_NOTE s)
+        # cannot use that (measured: the unit tests' wall time fell from 243 s to 212 s)
         results = classroom_demo.run(CHAPTERS, ["en"], out, timeout_s=300, jobs=3)
     return out, results
 
