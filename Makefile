@@ -145,7 +145,8 @@ lint: $(STAMP)
 # last, and the two workers finish together (the longest-processing-time rule). The unit tests' two long files
 # (grading a class, ~2 minutes; the site in a browser, ~1 minute) go first; the notebooks in the order of their
 # measured run times (docs/run_times.json), then the short solutions notebooks.
-LONG_TESTS := tests/test_grading.py tests/test_site_browser.py
+LONG_TESTS := tests/test_grading.py tests/test_site_browser.py tests/test_encoder_switch.py tests/test_course_build.py \
+	tests/test_finetune_cli.py
 UNIT_TESTS = $(LONG_TESTS) $(filter-out $(LONG_TESTS),$(sort $(wildcard tests/test_*.py)))
 NOTEBOOKS_LONGEST_FIRST = $(shell $(PYTHON) -c "import json; t = json.load(open('docs/run_times.json'))['chapters']; \
 	print(' '.join('notebooks/' + k + '.ipynb' for k in sorted(t, key=lambda k: -t[k]['run_seconds'])))")
@@ -153,9 +154,13 @@ NOTEBOOKS_LONGEST_FIRST = $(shell $(PYTHON) -c "import json; t = json.load(open(
 test-unit: $(STAMP) data chromium lint
 	$(ONE_THREAD) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) $(UNIT_TESTS)
 
+# The parity tests under transformers 4.57: the test files that use transformers or the parity helpers
+# (tests/helpers.py); the checkers, the tools and the data generators do not depend on the transformers version.
+HF4_TESTS = $(shell grep -l -E "transformers|reference_model|parity_pair|ours_from|tiny_config" tests/test_*.py)
+
 test-hf4: $(STAMP4)
 	# course_lib is imported from the checkout (python -m pytest puts the current folder on sys.path)
-	$(ONE_THREAD) $(VENV4)/bin/python -m pytest -q $(PYTEST_PARALLEL) tests
+	$(ONE_THREAD) $(VENV4)/bin/python -m pytest -q $(PYTEST_PARALLEL) $(HF4_TESTS)
 
 test-notebooks: $(STAMP) data
 	$(NOTEBOOK_THREADS) $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
