@@ -128,7 +128,7 @@ chromium:
 # Tests run on TEST_WORKERS pytest-xdist workers (one per core; --dist loadfile keeps a file, and so
 # a notebook's kernel, on one worker), each torch on one thread: the workers already fill the cores.
 TEST_WORKERS ?= 2
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # nbval runs the notebooks on the same TEST_WORKERS workers, one kernel each, each torch on one thread: two
 # 2-thread kernels on 2 cores slow each other down ~10x (measured), two 1-thread kernels do not. The committed
@@ -142,7 +142,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check course_lib tests tools pictures classroom
 
 # Longest first: xdist hands a worker the next file when it is free, so the longest files start at once instead of
-# last, and the two workers finish together (the longest-processing-time rule). The unit tests' two long files
+# last, and the two workers finish together (the longest-processing-time rule). --no-loadscope-reorder keeps this
+# order (by default xdist reorders the files by their number of tests, which put the grading test mid-queue). The unit tests' two long files
 # (grading a class, ~2 minutes; the site in a browser, ~1 minute) go first; the notebooks in the order of their
 # measured run times (docs/run_times.json), then the short solutions notebooks.
 LONG_TESTS := tests/test_grading.py tests/test_site_browser.py tests/test_encoder_switch.py tests/test_course_build.py \
