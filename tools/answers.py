@@ -48,6 +48,12 @@ class Answer:
         return self.config["points"]
 
 
+def exercise_number(name: str) -> str | None:
+    """The exercise an Otter question name stands for: q2_1 -> "2.1" (None for a name of another shape)."""
+    match = NAME.fullmatch(str(name))
+    return f"{int(match[1])}.{int(match[2])}" if match else None
+
+
 def answers_file(chapter: Path) -> Path:
     """classroom/answers/NN_slug.py for notebooks/NN_slug.ipynb (or a translated copy of it)."""
     return ANSWERS / f"{chapter.stem}.py"
@@ -69,14 +75,13 @@ def parse_answers(text: str, where: str = "answers") -> dict[str, Answer]:
             config_lines.append(lines.pop(0)[2:])
         config = yaml.safe_load("\n".join(config_lines)) or {}
         label = f"{where}, question {number}"
-        match = NAME.fullmatch(str(config.get("name", "")))
-        if match is None:
+        exercise = exercise_number(config.get("name", ""))
+        if exercise is None:
             raise ValueError(f"{label}: 'name' must be q<chapter>_<exercise> (q2_1 for exercise 2.1), "
                              f"got {config.get('name')!r}")
         points = config.get("points")
         if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
             raise ValueError(f"{label} ({config['name']}): 'points' must be a positive number, got {points!r}")
-        exercise = f"{int(match[1])}.{int(match[2])}"
         if exercise in answers:
             raise ValueError(f"{label}: exercise {exercise} has two answers")
         source = "\n".join(lines).strip("\n")

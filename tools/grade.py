@@ -32,8 +32,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.answers import exercise_number
+
 DEFAULT_TIMEOUT_S = 900  # the capstone runs ~2.5 minutes on a 2-core laptop; a class machine is rarely slower
-QUESTION = re.compile(r"q(\d+)_(\d+)")
 
 
 @dataclass
@@ -49,12 +50,6 @@ class Graded:
     @property
     def total(self) -> float:
         return sum(self.scores.values())
-
-
-def exercise_of(question: str) -> str:
-    """q2_1 -> 2.1 (Otter's question name, as classroom/answers/ sets it, to the course's exercise number)."""
-    match = QUESTION.fullmatch(question)
-    return f"{int(match[1])}.{int(match[2])}" if match else question
 
 
 # The feedback file's line above each exercise's test results, in the submission's language (Otter's own lines
@@ -147,7 +142,7 @@ def read_results(path: Path, student: str, language: str = "en") -> Graded:
     for test in json.loads(path.read_text(encoding="utf-8"))["tests"]:
         if "max_score" not in test:  # Otter's "Public Tests" summary repeats the questions' own outputs
             continue
-        exercise = exercise_of(test["name"])
+        exercise = exercise_number(test["name"]) or test["name"]  # q2_1 -> 2.1, as classroom/answers/ names it
         graded.scores[exercise], graded.possible[exercise] = float(test["score"]), float(test["max_score"])
         heading = FEEDBACK[language]["heading"].format(exercise=exercise, score=test["score"], possible=test["max_score"])
         parts.append(f"{heading}\n{test['output'].strip()}")

@@ -44,6 +44,7 @@ from course_lib.exercises.inputs import SAME_HIDDEN_INPUTS
 from tools import output_folder
 from tools.answers import Answer, answers_file, read_answers
 from tools.colab import BADGE_RE  # the Colab badge opens the public chapter, not the handed-out copy
+from tools.make_solutions import exercise_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = {"en": ROOT / "notebooks", "zh-CN": ROOT / "zh-CN" / "notebooks"}
@@ -111,7 +112,7 @@ ASSIGNMENT_CONFIG = {
 
 
 def exercise_of(cell) -> str | None:
-    return cell.get("metadata", {}).get("course", {}).get("exercise")
+    return (exercise_meta(cell) or {}).get("exercise")
 
 
 def learner_function(answer: Answer) -> str:
@@ -119,7 +120,7 @@ def learner_function(answer: Answer) -> str:
     return checker_for(answer.exercise).default_name
 
 
-def question_cells(template, answer: Answer, language: str) -> list:
+def question_cells(template, answer: Answer) -> list:
     """The Otter question that replaces one exercise's template cell."""
     visible = hidden = answer.points / 2
     config = {**answer.config, "check_cell": False}  # no grader.check cell: the template ends with the checker
@@ -163,7 +164,7 @@ def master_notebook(chapter: Path, language: str, *, verify: bool):
             if handed_out != cell.source:
                 cell.source = re.sub(r"\n{3,}", "\n\n", handed_out).strip("\n")
         if exercise and cell.cell_type == "code":
-            cells += question_cells(cell, answers[exercise], language)
+            cells += question_cells(cell, answers[exercise])
         else:
             cells.append(cell)
     first = next(i for i, c in enumerate(cells) if c.cell_type == "markdown")  # the title cell
